@@ -1,0 +1,71 @@
+{#
+    The item's contents (spec 2.2-2.4): description lines, feature lines and the details
+    text as the course's loader saw them; items with more than min_chars characters,
+    contents cut to ceiling_chars.
+#}
+with
+
+priced_items as (
+    select
+        item_key,
+        category,
+        source_file,
+        line_number,
+        parent_asin,
+        title,
+        description,
+        features,
+        has_details,
+        details_json,
+        price,
+        slot
+    from {{ ref('int_items_priced') }}
+),
+
+with_details_text as (
+    select
+        *,
+        case when has_details then
+            {%- set ns = namespace(sql=pricer.py_json_dumps('details_json')) %}
+            {%- for removal in var('details_removals') %}
+                {%- set ns.sql = "replace(" ~ ns.sql ~ ", " ~ pricer.sql_string(removal) ~ ", '')" %}
+            {%- endfor %}
+            {{ ns.sql }}
+        end as details_text
+    from priced_items
+),
+
+with_contents as (
+    select
+        *,
+        -- spec 2.3: each part ends with a newline; empty description and features add nothing
+        case
+            when array_to_string(description, chr(10)) <> ''
+                then array_to_string(description, chr(10)) || chr(10)
+            else ''
+        end
+        || case
+            when len(features) > 0 then array_to_string(features, chr(10)) || chr(10)
+            else ''
+        end
+        || coalesce(details_text || chr(10), '') as contents
+    from with_details_text
+),
+
+long_enough as (
+    select
+        item_key,
+        category,
+        source_file,
+        line_number,
+        parent_asin,
+        title,
+        price,
+        slot,
+        -- spec 2.4: keep more than min_chars characters, cut to ceiling_chars
+        left(contents, {{ var('ceiling_chars') }}) as contents
+    from with_contents
+    where length(contents) > {{ var('min_chars') }}
+)
+
+select * from long_enough

@@ -1,0 +1,32 @@
+{# The item text (spec 2.5-2.6): scrubbed title, a newline, scrubbed contents. #}
+with
+
+described_items as (
+    select
+        item_key,
+        category,
+        source_file,
+        line_number,
+        parent_asin,
+        title,
+        contents,
+        price,
+        slot
+    from {{ ref('int_items_described') }}
+),
+
+scrubbed as (
+    select
+        item_key,
+        category,
+        source_file,
+        line_number,
+        parent_asin,
+        title,
+        price,
+        slot,
+        {{ pricer.scrub('title') }} || chr(10) || {{ pricer.scrub('contents') }} as item_text
+    from described_items
+)
+
+select * from scrubbed

@@ -1,5 +1,5 @@
 {# Fails for every combination of `columns` that appears more than once. #}
-{% test dbt_utils_free_unique_combination(model, columns) %}
+{% test unique_combination_of_columns(model, columns) %}
 select {{ columns | join(', ') }}, count(*) as occurrences
 from {{ model }}
 group by {{ columns | join(', ') }}

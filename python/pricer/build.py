@@ -1,0 +1,115 @@
+"""`pricer build`: run the dbt project on a raw folder with knob overrides."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pricer import knobs
+from pricer.errors import PricerError
+from pricer.raw import find_raw_files
+
+DEFAULT_DB = Path("data/pricer.duckdb")
+
+
+@dataclass
+class BuildResult:
+    db_path: Path
+    seconds: float
+    raw_rows: int = 0
+    rejects: dict[str, int] = field(default_factory=dict)
+    items: int = 0
+
+    @property
+    def items_per_second(self) -> float:
+        return self.items / self.seconds if self.seconds else 0.0
+
+
+def dbt_env(db_path: Path, threads: int) -> dict[str, str]:
+    """Environment that profiles.yml reads: the DuckDB file and its thread count."""
+    return {"PRICER_DB": str(db_path), "PRICER_THREADS": str(threads)}
+
+
+def run_dbt(args: list[str], env: dict[str, str]) -> None:
+    """Run dbt in this process (so Python models' progress reaches this terminal)."""
+    from dbt.cli.main import dbtRunner
+
+    project = knobs.project_dir()
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        result = dbtRunner().invoke(
+            [*args, "--project-dir", str(project), "--profiles-dir", str(project)]
+        )
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    if result.exception is not None:
+        raise PricerError(f"dbt {args[0]} could not run: {result.exception}")
+    if not result.success:
+        failed = [
+            f"{r.node.name} ({r.status})"
+            for r in (result.result or [])
+            if str(r.status) in ("error", "fail", "runtime error")
+        ]
+        shown = ", ".join(failed[:5]) + (" ..." if len(failed) > 5 else "")
+        raise PricerError(f"dbt {args[0]} failed: {shown or 'see the dbt output above'}")
+
+
+def build(
+    raw_dir: Path,
+    db_path: Path = DEFAULT_DB,
+    threads: int = 2,
+    overrides: dict[str, Any] | None = None,
+    select: str | None = None,
+) -> BuildResult:
+    """Validate the inputs, run `dbt build` and summarise what it made."""
+    raw_dir = raw_dir.resolve()
+    find_raw_files(raw_dir, [c.name for c in knobs.categories()])
+    db_path = db_path.resolve()
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    dbt_vars = {**(overrides or {}), "raw_dir": str(raw_dir)}
+    args = ["build", "--vars", json.dumps(dbt_vars)]
+    if select:
+        args += ["--select", select]
+    started = time.perf_counter()
+    run_dbt(args, dbt_env(db_path, threads))
+    result = BuildResult(db_path=db_path, seconds=time.perf_counter() - started)
+    summarise(result)
+    return result
+
+
+def summarise(result: BuildResult) -> None:
+    """Fill the counts of a finished build from its DuckDB file."""
+    with duckdb.connect(str(result.db_path), read_only=True) as con:
+        tables = {row[0] for row in con.sql("select table_name from duckdb_tables()").fetchall()}
+        if "stg_meta__lines" in tables:
+            result.raw_rows = con.sql("select count(*) from stg_meta__lines").fetchall()[0][0]
+        if "rejects" in tables:
+            result.rejects = dict(
+                con.sql("select reason, count(*) from rejects group by 1 order by 2 desc").fetchall()
+            )
+        if "items" in tables:
+            result.items = con.sql("select count(*) from items").fetchall()[0][0]
+
+
+def print_summary(result: BuildResult) -> None:
+    rejected = sum(result.rejects.values())
+    print(
+        f"built {result.db_path} in {result.seconds:.1f}s: {result.raw_rows:,} raw rows, "
+        f"{rejected:,} rejected, {result.items:,} items "
+        f"({result.raw_rows / result.seconds if result.seconds else 0:,.0f} raw rows/s)",
+        file=sys.stderr,
+    )
+    for reason, count in result.rejects.items():
+        print(f"  rejected: {count:,} {reason}", file=sys.stderr)

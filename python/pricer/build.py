@@ -72,6 +72,8 @@ def build(
     threads: int = 2,
     overrides: dict[str, Any] | None = None,
     select: str | None = None,
+    exclude: str | None = None,
+    check_split: bool = True,
 ) -> BuildResult:
     """Validate the inputs, run `dbt build` and summarise what it made."""
     raw_dir = raw_dir.resolve()
@@ -82,10 +84,17 @@ def build(
     args = ["build", "--vars", json.dumps(dbt_vars)]
     if select:
         args += ["--select", select]
+    if exclude:
+        args += ["--exclude", exclude]
     started = time.perf_counter()
     run_dbt(args, dbt_env(db_path, threads))
     result = BuildResult(db_path=db_path, seconds=time.perf_counter() - started)
     summarise(result)
+    if check_split and not select and not exclude:
+        from pricer.export import build_knobs, check_split_sizes, open_build
+
+        with open_build(db_path) as con:
+            check_split_sizes(con, build_knobs(con))
     return result
 
 
@@ -97,7 +106,9 @@ def summarise(result: BuildResult) -> None:
             result.raw_rows = con.sql("select count(*) from stg_meta__lines").fetchall()[0][0]
         if "rejects" in tables:
             result.rejects = dict(
-                con.sql("select reason, count(*) from rejects group by 1 order by 2 desc").fetchall()
+                con.sql(
+                    "select reason, count(*) from rejects group by 1 order by 2 desc"
+                ).fetchall()
             )
         if "items" in tables:
             result.items = con.sql("select count(*) from items").fetchall()[0][0]

@@ -67,8 +67,10 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
         if "=" not in pair:
             raise UsageError(f"--set takes KNOB=VALUE, got {pair!r}")
         name, raw = (part.strip() for part in pair.split("=", 1))
-        if name not in defaults or isinstance(defaults[name], list):
-            known = ", ".join(sorted(k for k, v in defaults.items() if not isinstance(v, list)))
+        if name not in defaults or name == "raw_dir" or isinstance(defaults[name], list):
+            known = ", ".join(
+                sorted(k for k, v in defaults.items() if k != "raw_dir" and not isinstance(v, list))
+            )
             raise UsageError(f"unknown knob {name!r}; knobs: {known}")
         default = defaults[name]
         if isinstance(default, bool):
@@ -98,14 +100,20 @@ def validate(values: dict[str, Any]) -> None:
             "must satisfy 0 <= min_price <= max_price"
         )
     if values["max_price"] >= 999.5:
-        raise UsageError(f"knob max_price must be below 999.5 (slots run 0..999), got {values['max_price']}")
+        raise UsageError(
+            f"knob max_price must be below 999.5 (slots run 0..999), got {values['max_price']}"
+        )
     if values["min_tokens"] >= values["max_tokens"]:
         raise UsageError(
-            f"knob min_tokens ({values['min_tokens']}) must be below max_tokens ({values['max_tokens']})"
+            f"knob min_tokens ({values['min_tokens']}) must be below "
+            f"max_tokens ({values['max_tokens']})"
         )
     if values["ceiling_chars"] <= values["min_chars"]:
         raise UsageError(
-            f"knob ceiling_chars ({values['ceiling_chars']}) must exceed min_chars ({values['min_chars']})"
+            f"knob ceiling_chars ({values['ceiling_chars']}) must exceed "
+            f"min_chars ({values['min_chars']})"
         )
     if values["dedup"] not in DEDUP_VALUES:
-        raise UsageError(f"knob dedup must be one of {', '.join(DEDUP_VALUES)}, got {values['dedup']!r}")
+        raise UsageError(
+            f"knob dedup must be one of {', '.join(DEDUP_VALUES)}, got {values['dedup']!r}"
+        )

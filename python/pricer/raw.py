@@ -62,7 +62,9 @@ def find_raw_files(raw_dir: Path | str, known_categories: list[str] | None = Non
     seen: set[str] = set()
     for raw in files:
         if raw.category in seen:
-            raise UsageError(f"category {raw.category} appears twice in {folder} (.jsonl and .jsonl.gz)")
+            raise UsageError(
+                f"category {raw.category} appears twice in {folder} (.jsonl and .jsonl.gz)"
+            )
         seen.add(raw.category)
         if known_categories is not None and raw.category not in known_categories:
             raise UsageError(

@@ -23,17 +23,38 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--raw", type=Path, required=True, metavar="DIR",
-                        help="folder of meta_<Category>.jsonl or .jsonl.gz files")
-    parser.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="PATH",
-                        help=f"DuckDB file to build (default: {DEFAULT_DB})")
-    parser.add_argument("--threads", type=int, default=2, metavar="N",
-                        help="DuckDB threads and tokenizer workers (default: 2)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="KNOB=VALUE",
-                        help="override a knob (repeatable), e.g. --set slot_cap=300")
-    parser.add_argument("--select", metavar="SELECTOR",
-                        help="dbt node selection, e.g. +items (default: everything)")
+    parser.add_argument(
+        "--raw",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder of meta_<Category>.jsonl or .jsonl.gz files",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=DEFAULT_DB,
+        metavar="PATH",
+        help=f"DuckDB file to build (default: {DEFAULT_DB})",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=2,
+        metavar="N",
+        help="DuckDB threads and tokenizer workers (default: 2)",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KNOB=VALUE",
+        help="override a knob (repeatable), e.g. --set slot_cap=300",
+    )
+    parser.add_argument(
+        "--select", metavar="SELECTOR", help="dbt node selection, e.g. +items (default: everything)"
+    )
     parser.set_defaults(run=run)
 
 

@@ -1,0 +1,37 @@
+{#
+    Items of slots 1..999 with their Efraimidis-Spirakis key (spec 4):
+    key = -ln(u) / weight, u the seeded uniform of sample_seed and the item key.
+    Keeping the smallest keys of a slot is a weighted draw without replacement.
+#}
+with
+
+prompted_items as (
+    select
+        item_key,
+        category,
+        slot
+    from {{ ref('int_items_prompted') }}
+    where slot >= 1
+),
+
+category_weights as (
+    select
+        category,
+        weight
+    from {{ ref('categories') }}
+),
+
+weighted as (
+    select
+        prompted_items.item_key,
+        prompted_items.category,
+        prompted_items.slot,
+        category_weights.weight,
+        -ln({{ pricer.seeded_uniform(var('sample_seed'), 'prompted_items.item_key') }})
+            / category_weights.weight as sampling_key
+    from prompted_items
+    inner join category_weights
+        on prompted_items.category = category_weights.category
+)
+
+select * from weighted

@@ -1,0 +1,36 @@
+{#
+    Items and sampled items per whole-dollar slot (spec 3), with the rule that applied.
+    Grain: one row per slot that has at least one item.
+#}
+with
+
+slot_categories as (
+    select slot, items, sampled, train, test, validation
+    from {{ ref('slot_category_counts') }}
+),
+
+per_slot as (
+    select
+        slot,
+        sum(items) as items,
+        sum(sampled) as sampled,
+        sum(train) as train,
+        sum(test) as test,
+        sum(validation) as validation
+    from slot_categories
+    group by slot
+),
+
+with_rule as (
+    select
+        *,
+        case
+            when slot = 0 then 'never sampled'
+            when slot >= {{ var('slot_cutoff') }} then 'kept whole (at or above cutoff)'
+            when items <= {{ var('slot_cap') }} then 'kept whole (at or below cap)'
+            else 'cut to cap'
+        end as sampling_rule
+    from per_slot
+)
+
+select * from with_rule

@@ -1,0 +1,99 @@
+"""`pricer demo`: generate -> build -> export (-> report) in one command, scaled to its data.
+
+At full scale (8.3M raw rows) the course caps cheap slots at slot_cap = 1200 and splits
+400,000 / 2,000 off a 408,635-item sample. The demo scales slot_cap by its share of the real
+row count, so the cap binds in the cheap slots as it does at full scale, and then scales the
+split sizes to the sample it actually drew (a second, small dbt run).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pricer import knobs
+from pricer.build import BuildResult, build, dbt_env, run_dbt, summarise
+from pricer.export import ExportSummary, export
+from pricer.generate import REAL_ROWS, generate
+
+COURSE_SAMPLE = 408_635  # the lecture's sample at full scale (spec 4)
+
+
+@dataclass
+class DemoResult:
+    raw_dir: Path
+    db_path: Path
+    out_dir: Path
+    vars: dict[str, Any]
+    build: BuildResult
+    export: ExportSummary
+    report: Path | None
+
+
+def scaled_slot_cap(rows: int, defaults: dict[str, Any]) -> int:
+    """slot_cap scaled by the demo's share of the real corpus (at least 1)."""
+    return max(1, round(defaults["slot_cap"] * rows / sum(REAL_ROWS.values())))
+
+
+def scaled_split_sizes(sampled: int, defaults: dict[str, Any]) -> dict[str, int]:
+    """train/test sizes in the course's proportions of its sample (test at least 1)."""
+    train = math.floor(sampled * defaults["train_size"] / COURSE_SAMPLE)
+    test = max(1, math.floor(sampled * defaults["test_size"] / COURSE_SAMPLE))
+    if train + test > sampled:
+        train = max(0, sampled - test)
+    return {"train_size": train, "test_size": test}
+
+
+def _say(message: str) -> None:
+    print(f"demo: {message}", file=sys.stderr)
+
+
+def demo(
+    rows: int,
+    out_dir: Path,
+    raw_dir: Path,
+    db_path: Path,
+    seed: int = 42,
+    bad_fraction: float = 0.01,
+    threads: int = 2,
+    report: bool = True,
+) -> DemoResult:
+    defaults = knobs.default_vars()
+    _say(f"generating {rows:,} raw rows into {raw_dir} (seed {seed}, {bad_fraction:.0%} bad lines)")
+    generate(raw_dir, rows=rows, seed=seed, bad_fraction=bad_fraction, progress=sys.stderr.isatty())
+    dbt_vars: dict[str, Any] = {"slot_cap": scaled_slot_cap(rows, defaults)}
+    _say(f"building up to the sample with slot_cap={dbt_vars['slot_cap']}")
+    first = build(raw_dir, db_path, threads, dbt_vars, exclude="sampled_items+", check_split=False)
+    with duckdb.connect(str(first.db_path), read_only=True) as con:
+        sampled = con.sql("select count(*) from int_items_sampled").fetchall()[0][0]
+    dbt_vars.update(scaled_split_sizes(sampled, defaults))
+    _say(
+        f"sample of {sampled:,} items: train_size={dbt_vars['train_size']}, "
+        f"test_size={dbt_vars['test_size']}; building the split and the marts"
+    )
+    run_dbt(
+        ["build", "--select", "sampled_items+", "--vars", _vars_json(raw_dir, dbt_vars)],
+        dbt_env(first.db_path, threads),
+    )
+    summarise(first)
+    exported = export(first.db_path, out_dir)
+    report_path: Path | None = None
+    if report:
+        try:
+            from pricer.report import write_report
+        except ImportError:  # the report step is optional until it exists
+            write_report = None
+        if write_report is not None:
+            report_path = write_report(first.db_path, out_dir / "report.html")
+    return DemoResult(raw_dir, first.db_path, out_dir, dbt_vars, first, exported, report_path)
+
+
+def _vars_json(raw_dir: Path, dbt_vars: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps({**dbt_vars, "raw_dir": str(raw_dir.resolve())})

@@ -1,0 +1,169 @@
+"""`pricer export`: the sample as Parquet files and a Hugging Face DatasetDict (spec 6)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pricer import __version__
+from pricer.errors import PricerError
+
+SPLITS = ("train", "test", "validation")
+REQUIRED_TABLES = ("items", "sampled_items", "curation_knobs", "categories", "rejects")
+
+
+@dataclass
+class ExportSummary:
+    out_dir: Path
+    counts: dict[str, int] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+
+def _sql_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def open_build(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """Open a finished build read-only, or fail with one line saying what is missing."""
+    if not db_path.is_file():
+        raise PricerError(f"no DuckDB file at {db_path}: run `pricer build` first")
+    con = duckdb.connect(str(db_path), read_only=True)
+    tables = {row[0] for row in con.sql("select table_name from duckdb_tables()").fetchall()}
+    missing = [name for name in REQUIRED_TABLES if name not in tables]
+    if missing:
+        con.close()
+        raise PricerError(
+            f"{db_path} has no {', '.join(missing)}: run `pricer build` to completion first"
+        )
+    return con
+
+
+def build_knobs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The knob values recorded by the build (curation_knobs mart)."""
+    rows = con.sql("select knob, value_json from curation_knobs order by knob").fetchall()
+    return {knob: json.loads(value) for knob, value in rows}
+
+
+def check_split_sizes(con: duckdb.DuckDBPyConnection, knobs: dict[str, Any]) -> int:
+    """Spec 5: fail, naming the numbers, when the sample cannot fill the splits."""
+    sampled = con.sql("select count(*) from sampled_items").fetchall()[0][0]
+    wanted = knobs["train_size"] + knobs["test_size"] + knobs["val_size"]
+    if sampled < wanted:
+        val = f" + val_size {knobs['val_size']:,}" if knobs["val_size"] else ""
+        raise PricerError(
+            f"the sample has {sampled:,} items, fewer than train_size {knobs['train_size']:,} + "
+            f"test_size {knobs['test_size']:,}{val} = {wanted:,}; lower the sizes "
+            "(--set train_size=... --set test_size=...) or use more raw data"
+        )
+    return sampled
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    def scalar(sql: str) -> int:
+        return int(con.sql(sql).fetchall()[0][0])
+
+    counts = {
+        "raw_rows": scalar("select count(*) from stg_meta__lines"),
+        "rejects": scalar("select count(*) from rejects"),
+        "items": scalar("select count(*) from items"),
+        "sampled": scalar("select count(*) from sampled_items"),
+    }
+    for split in SPLITS:
+        counts[split] = scalar(f"select count(*) from sampled_items where split = '{split}'")
+    return counts
+
+
+def _write_split(con: duckdb.DuckDBPyConnection, split: str, path: Path) -> None:
+    # Spec 6: train text = prompt, test (and validation) text = test prompt; split order.
+    text = "items.prompt" if split == "train" else "items.test_prompt"
+    con.execute(
+        f"""
+        copy (
+            select {text} as text, sampled_items.price as price
+            from sampled_items
+            inner join items on sampled_items.item_key = items.item_key
+            where sampled_items.split = '{split}'
+            order by sampled_items.split_rank
+        ) to {_sql_path(path)} (format parquet, compression zstd)
+        """
+    )
+
+
+def _write_items(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    con.execute(
+        f"""
+        copy (
+            select item_key, category, source_file, line_number, parent_asin, price, slot,
+                   token_count, split, split_rank
+            from sampled_items
+            order by split_rank
+        ) to {_sql_path(path)} (format parquet, compression zstd)
+        """
+    )
+
+
+def _write_hf(split_files: dict[str, Path], hf_dir: Path) -> None:
+    import datasets
+    import pyarrow.parquet as pq
+
+    features = datasets.Features(
+        {"text": datasets.Value("string"), "price": datasets.Value("float64")}
+    )
+    dataset_dict = datasets.DatasetDict(
+        {
+            split: datasets.Dataset(pq.read_table(path)).cast(features)
+            for split, path in split_files.items()
+        }
+    )
+    dataset_dict.save_to_disk(str(hf_dir))
+
+
+def export(db_path: Path, out_dir: Path, *, log: bool = True) -> ExportSummary:
+    """Write train/test(/validation).parquet, items.parquet, hf/ and manifest.json."""
+    con = open_build(db_path)
+    try:
+        knobs = build_knobs(con)
+        check_split_sizes(con, knobs)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        # One writer thread and an ORDER BY: the files are byte-identical run to run.
+        con.execute("set threads = 1")
+        con.execute("set preserve_insertion_order = true")
+        summary = ExportSummary(out_dir=out_dir, counts=_counts(con))
+        split_files: dict[str, Path] = {}
+        for split in SPLITS:
+            path = out_dir / f"{split}.parquet"
+            if summary.counts[split] == 0 and split == "validation":
+                path.unlink(missing_ok=True)
+                continue
+            if log:
+                print(f"export: writing {path} ({summary.counts[split]:,} rows)", file=sys.stderr)
+            _write_split(con, split, path)
+            split_files[split] = path
+        items_path = out_dir / "items.parquet"
+        _write_items(con, items_path)
+        categories = [
+            {"category": name, "weight": weight}
+            for name, weight in con.sql("select category, weight from categories").fetchall()
+        ]
+    finally:
+        con.close()
+    if log:
+        print(f"export: saving the DatasetDict to {out_dir / 'hf'}", file=sys.stderr)
+    _write_hf(split_files, out_dir / "hf")
+    manifest = {
+        "pricer_version": __version__,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "knobs": knobs,
+        "categories": categories,
+        "counts": summary.counts,
+    }
+    manifest_path = out_dir / "manifest.json"
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    summary.files = [*split_files.values(), items_path, out_dir / "hf", manifest_path]
+    return summary

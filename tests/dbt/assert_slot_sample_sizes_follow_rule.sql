@@ -1,0 +1,35 @@
+{#
+    Spec 4: every slot's sample is exactly min(n, slot_cap) below slot_cutoff and n at or
+    above it; slot 0 is never sampled. Returns the slots that break the rule.
+#}
+with
+
+items_per_slot as (
+    select slot, count(*) as items
+    from {{ ref('items') }}
+    group by slot
+),
+
+sampled_per_slot as (
+    select slot, count(*) as sampled
+    from {{ ref('sampled_items') }}
+    group by slot
+),
+
+compared as (
+    select
+        items_per_slot.slot,
+        items_per_slot.items,
+        coalesce(sampled_per_slot.sampled, 0) as sampled,
+        case
+            when items_per_slot.slot = 0 then 0
+            when items_per_slot.slot >= {{ var('slot_cutoff') }} then items_per_slot.items
+            else least(items_per_slot.items, {{ var('slot_cap') }})
+        end as expected
+    from items_per_slot
+    left join sampled_per_slot
+        on items_per_slot.slot = sampled_per_slot.slot
+)
+
+select * from compared
+where sampled <> expected

@@ -54,10 +54,10 @@ def slot_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[duckdb.DuckDBPyCo
     db_path = tmp_path_factory.mktemp("sampling") / "slot.duckdb"
     con = duckdb.connect(str(db_path))
     con.execute(
-        """
+        f"""
         create table int_items_prompted as
         select
-            case when i <= %d then 'Automotive' else 'Electronics' end as category,
+            case when i <= {LIGHT} then 'Automotive' else 'Electronics' end as category,
             category || ':' || i as item_key,
             'x' as parent_asin, 'f' as source_file, i as line_number, 12.0 as price,
             12 as slot, 't' as title, 'p' as prompt, 'tp' as test_prompt, 170 as token_count

@@ -1,6 +1,6 @@
 {#
     Python's float(s) for a string (spec 2.1): NULL where float() raises.
-    Grammar of float(): surrounding whitespace (str.isspace) stripped, optional sign, digits
+    Grammar of float(): surrounding whitespace stripped (see py_float_strip_class), a sign, digits
     with single underscores between them, optional fraction and exponent, or inf/infinity/nan
     in any case. Non-ASCII decimal digits, which float() also accepts, are not handled.
 #}
@@ -9,7 +9,7 @@
 {%- endmacro %}
 
 {% macro default__py_float(string_expr) -%}
-    {%- set ws = pricer.py_whitespace_class() -%}
+    {%- set ws = pricer.py_float_strip_class() -%}
     {%- set stripped = "regexp_replace(" ~ string_expr ~ ", '^[" ~ ws ~ "]+|[" ~ ws ~ "]+$', '', 'g')" -%}
     case
         when regexp_full_match(

@@ -88,7 +88,8 @@ def test_whitespace_class_is_python_isspace_for_every_code_point(macros_sql) -> 
         cp
         for (cp,) in con.sql(
             f"select cp from range(1, {sys.maxunicode + 1}) t(cp) "
-            f"where cp not between 55296 and 57343 and regexp_matches(chr(cp::integer), '{macros_sql['ws']}')"
+            "where cp not between 55296 and 57343 "
+            f"and regexp_matches(chr(cp::integer), '{macros_sql['ws']}')"
         ).fetchall()
     }
     expected = {cp for cp in all_code_points() if chr(cp).isspace()}
@@ -102,7 +103,8 @@ def test_digit_class_is_python_isdigit_for_every_code_point(macros_sql) -> None:
         cp
         for (cp,) in con.sql(
             f"select cp from range(1, {sys.maxunicode + 1}) t(cp) "
-            f"where cp not between 55296 and 57343 and regexp_matches(chr(cp::integer), '{macros_sql['dg']}')"
+            "where cp not between 55296 and 57343 "
+            f"and regexp_matches(chr(cp::integer), '{macros_sql['dg']}')"
         ).fetchall()
     }
     expected = {cp for cp in all_code_points() if chr(cp).isdigit()}
@@ -225,7 +227,8 @@ def spec_scrub(text: str) -> str:
 
 def test_scrub_matches_spec(macros_sql) -> None:
     rnd = random.Random(3)
-    pool = list('ab12 ,,:[]"{}【】\t\n\x0b\x0c\r\x1c\x1f\x85\u00a0\u2009\u3000\u200b²①٣x') + [
+    pool = [
+        *'ab12 ,,:[]"{}【】\t\n\x0b\x0c\r\x1c\x1f\x85\u00a0\u2009\u3000\u200b²①٣x',
         "abcdefg",
         "1234567",
     ]

@@ -18,3 +18,22 @@
         )
     end
 {%- endmacro %}
+
+{#
+    False when a JSON text that DuckDB parsed is not strict JSON (RFC 8259), as the course's
+    loader required: DuckDB also accepts NaN/Infinity literals and trailing commas. Strings are
+    blanked before looking, and only for the few lines a cheap pre-check flags.
+#}
+{% macro is_strict_json(text_expr) -%}
+    case
+        when not (
+            contains({{ text_expr }}, 'NaN')
+            or contains({{ text_expr }}, 'Infinity')
+            or regexp_matches({{ text_expr }}, ',[ \t\n\r]*[\]}]')
+        ) then true
+        else not regexp_matches(
+            regexp_replace({{ text_expr }}, '"(?:[^"\\]|\\.)*"', '""', 'g'),
+            'NaN|Infinity|,[ \t\n\r]*[\]}]'
+        )
+    end
+{%- endmacro %}

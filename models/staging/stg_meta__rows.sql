@@ -28,7 +28,9 @@ parsed as (
         category,
         line_number,
         line_text,
-        try(json(line_text)) as line_json
+        case
+            when {{ pricer.is_strict_json('line_text') }} then try(json(line_text))
+        end as line_json
     from decoded
 ),
 

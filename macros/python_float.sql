@@ -2,7 +2,7 @@
     Python's float(s) for a string (spec 2.1): NULL where float() raises.
     Grammar of float(): surrounding whitespace stripped (see py_float_strip_class), a sign, digits
     with single underscores between them, optional fraction and exponent, or inf/infinity/nan
-    in any case. Non-ASCII decimal digits, which float() also accepts, are not handled.
+    in any case. Like float(), non-ASCII decimal digits count as their ASCII digits.
 #}
 {% macro py_float(string_expr) -%}
     {{ return(adapter.dispatch('py_float', 'pricer')(string_expr)) }}
@@ -10,7 +10,20 @@
 
 {% macro default__py_float(string_expr) -%}
     {%- set ws = pricer.py_float_strip_class() -%}
-    {%- set stripped = "regexp_replace(" ~ string_expr ~ ", '^[" ~ ws ~ "]+|[" ~ ws ~ "]+$', '', 'g')" -%}
+    {%- set ascii -%}
+        case
+            when regexp_matches({{ string_expr }}, '[^\x{1}-\x{7f}]')
+                then translate(
+                    {{ string_expr }},
+                    '{{ pricer.py_decimal_digits() }}',
+                    '{{ pricer.py_decimal_digit_values() }}'
+                )
+            else {{ string_expr }}
+        end
+    {%- endset -%}
+    {%- set stripped -%}
+        regexp_replace({{ ascii }}, '^[{{ ws }}]+|[{{ ws }}]+$', '', 'g')
+    {%- endset %}
     case
         when regexp_full_match(
             {{ stripped }},

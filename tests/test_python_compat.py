@@ -121,7 +121,7 @@ def _py_float(text: str) -> float | None:
 
 def test_py_float_matches_python_float(macros_sql) -> None:
     rnd = random.Random(11)
-    alphabet = "0123456789__..eE+-  \u00a0\u3000infINFnaNAty$,x"
+    alphabet = "0123456789__..eE+-  \u00a0\u3000infINFnaNAty$,x١٢٫３４．𝟕²"
     values = [
         "12.99",
         " 12.99 ",

@@ -49,6 +49,7 @@ def run_dbt(args: list[str], env: dict[str, str]) -> None:
             [*args, "--project-dir", str(project), "--profiles-dir", str(project)]
         )
     finally:
+        _release_duckdb()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -64,6 +65,17 @@ def run_dbt(args: list[str], env: dict[str, str]) -> None:
         ]
         shown = ", ".join(failed[:5]) + (" ..." if len(failed) > 5 else "")
         raise PricerError(f"dbt {args[0]} failed: {shown or 'see the dbt output above'}")
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a run, so the
+    file can be opened again (read-only, or by the next run with other settings)."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    env = DuckDBConnectionManager._ENV
+    if env is not None:
+        env.close()
+    DuckDBConnectionManager.close_all_connections()
 
 
 def build(

@@ -1,5 +1,5 @@
 {#
-    Items of slots 1..999 with their Efraimidis-Spirakis key (spec 4):
+    Items of slots 1..999 that the dedup knob keeps, with their Efraimidis-Spirakis key (spec 4):
     key = -ln(u) / weight, u the seeded uniform of sample_seed and the item key.
     Keeping the smallest keys of a slot is a weighted draw without replacement.
 #}
@@ -12,6 +12,12 @@ prompted_items as (
         slot
     from {{ ref('int_items_prompted') }}
     where slot >= 1
+),
+
+kept_items as (
+    select item_key
+    from {{ ref('int_items_deduplicated') }}
+    where dropped_by is null
 ),
 
 category_weights as (
@@ -30,6 +36,8 @@ weighted as (
         -ln({{ pricer.seeded_uniform(var('sample_seed'), 'prompted_items.item_key') }})
             / category_weights.weight as sampling_key
     from prompted_items
+    inner join kept_items
+        on prompted_items.item_key = kept_items.item_key
     inner join category_weights
         on prompted_items.category = category_weights.category
 )

@@ -1,13 +1,22 @@
 {#
     Spec 4: every slot's sample is exactly min(n, slot_cap) below slot_cutoff and n at or
-    above it; slot 0 is never sampled. Returns the slots that break the rule.
+    above it; slot 0 is never sampled; n counts the items the dedup knob keeps. Returns the
+    slots that break the rule.
 #}
 with
 
+kept_items as (
+    select item_key
+    from {{ ref('int_items_deduplicated') }}
+    where dropped_by is null
+),
+
 items_per_slot as (
-    select slot, count(*) as items
-    from {{ ref('items') }}
-    group by slot
+    select items.slot, count(*) as items
+    from {{ ref('items') }} as items
+    inner join kept_items
+        on items.item_key = kept_items.item_key
+    group by items.slot
 ),
 
 sampled_per_slot as (

@@ -1,0 +1,10 @@
+{#
+    The title as duplicate detection compares it: lower-case, every run of Python whitespace
+    as one space, trimmed.
+#}
+{% macro normalise_title(title_expr) -%}
+    trim(
+        regexp_replace(lower({{ title_expr }}), '[{{ pricer.py_whitespace_class() }}]+', ' ', 'g'),
+        ' '
+    )
+{%- endmacro %}

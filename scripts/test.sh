@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/install_browser.sh
 echo "test: ruff" >&2
 .venv/bin/ruff check python tests bench
 echo "test: pytest" >&2

@@ -61,9 +61,12 @@ def slot_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[duckdb.DuckDBPyCo
             category || ':' || i as item_key,
             'x' as parent_asin, 'f' as source_file, i as line_number, 12.0 as price,
             12 as slot, 't' as title, 'p' as prompt, 'tp' as test_prompt, 170 as token_count
-        from range(1, %d) as r(i)
+        from range(1, {LIGHT + HEAVY + 1}) as r(i)
         """
-        % (LIGHT, LIGHT + HEAVY + 1)
+    )
+    con.execute(
+        "create table int_items_deduplicated as select item_key, "
+        "null::varchar as dropped_by, null::varchar as duplicate_of from int_items_prompted"
     )
     con.execute(
         "create table categories as select * from (values ('Automotive', 1.0::double), "

@@ -26,6 +26,10 @@ class BuildResult:
     raw_rows: int = 0
     rejects: dict[str, int] = field(default_factory=dict)
     items: int = 0
+    sampled: int = 0
+    duplicate_groups: dict[str, int] = field(default_factory=dict)
+    dedup_dropped: int = 0
+    leaked_test_items: int = 0
 
     @property
     def items_per_second(self) -> float:
@@ -124,6 +128,18 @@ def summarise(result: BuildResult) -> None:
             )
         if "items" in tables:
             result.items = con.sql("select count(*) from items").fetchall()[0][0]
+        if "sampled_items" in tables:
+            result.sampled = con.sql("select count(*) from sampled_items").fetchall()[0][0]
+        if "duplicate_groups" in tables:
+            result.duplicate_groups = dict(
+                con.sql("select match_kind, count(*) from duplicate_groups group by 1").fetchall()
+            )
+        if "dropped_duplicates" in tables:
+            result.dedup_dropped = con.sql("select count(*) from dropped_duplicates").fetchall()[0][
+                0
+            ]
+        if "leakage" in tables:
+            result.leaked_test_items = con.sql("select count(*) from leakage").fetchall()[0][0]
 
 
 def print_summary(result: BuildResult) -> None:
@@ -136,3 +152,12 @@ def print_summary(result: BuildResult) -> None:
     )
     for reason, count in result.rejects.items():
         print(f"  rejected: {count:,} {reason}", file=sys.stderr)
+    if result.duplicate_groups or result.sampled:
+        print(
+            f"  sampled {result.sampled:,}; duplicate groups: "
+            f"{result.duplicate_groups.get('title', 0):,} by title, "
+            f"{result.duplicate_groups.get('text', 0):,} by text; dropped by dedup: "
+            f"{result.dedup_dropped:,}; test items with a train twin: "
+            f"{result.leaked_test_items:,}",
+            file=sys.stderr,
+        )

@@ -77,7 +77,13 @@ def demo(
         f"test_size={dbt_vars['test_size']}; building the split and the marts"
     )
     run_dbt(
-        ["build", "--select", "sampled_items+ curation_knobs", "--vars", _vars_json(raw_dir, dbt_vars)],
+        [
+            "build",
+            "--select",
+            "sampled_items+ curation_knobs",
+            "--vars",
+            _vars_json(raw_dir, dbt_vars),
+        ],
         dbt_env(first.db_path, threads),
     )
     summarise(first)

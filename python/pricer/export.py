@@ -15,7 +15,16 @@ from pricer import __version__
 from pricer.errors import PricerError
 
 SPLITS = ("train", "test", "validation")
-REQUIRED_TABLES = ("items", "sampled_items", "curation_knobs", "categories", "rejects")
+REQUIRED_TABLES = (
+    "items",
+    "sampled_items",
+    "curation_knobs",
+    "categories",
+    "rejects",
+    "duplicate_groups",
+    "dropped_duplicates",
+    "leakage",
+)
 
 
 @dataclass
@@ -76,6 +85,14 @@ def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     }
     for split in SPLITS:
         counts[split] = scalar(f"select count(*) from sampled_items where split = '{split}'")
+    counts["duplicate_title_groups"] = scalar(
+        "select count(*) from duplicate_groups where match_kind = 'title'"
+    )
+    counts["duplicate_text_groups"] = scalar(
+        "select count(*) from duplicate_groups where match_kind = 'text'"
+    )
+    counts["dedup_dropped"] = scalar("select count(*) from dropped_duplicates")
+    counts["leaked_test_items"] = scalar("select count(*) from leakage")
     return counts
 
 
@@ -112,12 +129,17 @@ def _write_hf(split_files: dict[str, Path], hf_dir: Path) -> None:
     import datasets
     import pyarrow.parquet as pq
 
+    if not sys.stderr.isatty():
+        datasets.disable_progress_bars()
     features = datasets.Features(
         {"text": datasets.Value("string"), "price": datasets.Value("float64")}
     )
     dataset_dict = datasets.DatasetDict(
         {
-            split: datasets.Dataset(pq.read_table(path)).cast(features)
+            split: datasets.Dataset(
+                pq.read_table(path).cast(features.arrow_schema),
+                info=datasets.DatasetInfo(features=features),
+            )
             for split, path in split_files.items()
         }
     )

@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/install_browser.sh
 echo "test: ruff" >&2
-.venv/bin/ruff check python tests bench
+.venv/bin/ruff check .
 echo "test: pytest" >&2
 .venv/bin/pytest "$@"

@@ -1,21 +1,41 @@
 """Tokenization of each item text (spec 2.7-2.8). Wiring only: the logic is pricer.tokenizer.
 
-Reads the scrubbed items in Arrow batches through a second cursor and streams the curated
-batches back, so memory stays bounded by the batch size.
+Reads the scrubbed items in Arrow batches and streams the curated batches back, so memory
+stays bounded by the batch size. A progress bar (count and rate) shows on a terminal only.
 """
 
 
 def model(dbt, session):
+    import sys
+
+    from tqdm import tqdm
+
     from pricer.tokenizer import curate_batches
 
     dbt.config(materialized="table")
     scrubbed = dbt.ref("int_items_scrubbed").project("item_key, item_text, price")
+    total = scrubbed.count("*").fetchall()[0][0]
+    bar = tqdm(
+        total=total,
+        desc="tokenize",
+        unit=" items",
+        file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+        leave=False,
+    )
+
+    def progress(done: int) -> None:
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
     return curate_batches(
-        scrubbed.fetch_arrow_reader(batch_size=20_000),
+        scrubbed.to_arrow_reader(batch_size=20_000),
         tokenizer=dbt.config.get("tokenizer"),
         min_tokens=int(dbt.config.get("min_tokens")),
         max_tokens=int(dbt.config.get("max_tokens")),
         question=dbt.config.get("prompt_question"),
         price_prefix=dbt.config.get("price_prefix"),
         workers=int(dbt.config.get("workers")),
+        progress=progress,
     )

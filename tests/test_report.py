@@ -198,6 +198,12 @@ def test_key_numbers_equal_the_marts(rendered, con) -> None:
     for split in ("train", "test"):
         expected = scalar(con, f"select count(*) from sampled_items where split = '{split}'")
         assert number(split) == expected, split
+    for kind in ("title", "text"):
+        assert number(f"duplicate_{kind}_groups") == scalar(
+            con, f"select count(*) from duplicate_groups where match_kind = '{kind}'"
+        )
+    assert number("dedup_dropped") == scalar(con, "select count(*) from dropped_duplicates")
+    assert number("leaked_test_items") == scalar(con, "select count(*) from leakage")
     assert number("train") > 0 and number("test") > 0
     # The shown text is the same number, formatted.
     shown = re.search(r'id="num-items" data-value="\d+">([\d,]+)<', page.html)

@@ -38,6 +38,9 @@ REQUIRED_TABLES = (
     "price_histogram",
     "token_count_histogram",
     "curation_knobs",
+    "duplicate_groups",
+    "dropped_duplicates",
+    "leakage",
 )
 SPLITS = ("train", "test", "validation")
 SCATTER_POINTS = 3000  # at most this many sampled items in the scatter, by md5(item_key)
@@ -127,6 +130,12 @@ def read_numbers(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     for split in SPLITS:
         numbers[split] = _scalar(con, f"select count(*) from sampled_items where split = '{split}'")
     numbers["unused"] = numbers["sampled"] - sum(numbers[s] for s in SPLITS)
+    for kind in ("title", "text"):
+        numbers[f"duplicate_{kind}_groups"] = _scalar(
+            con, f"select count(*) from duplicate_groups where match_kind = '{kind}'"
+        )
+    numbers["dedup_dropped"] = _scalar(con, "select count(*) from dropped_duplicates")
+    numbers["leaked_test_items"] = _scalar(con, "select count(*) from leakage")
     return numbers
 
 

@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 {# Staged rows whose price is in range (spec 2.1), with their whole-dollar slot (spec 3). #}
 with
 

@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 {# Scrubbed items that passed the token rule, with their prompts (spec 2.7-2.8). #}
 with
 

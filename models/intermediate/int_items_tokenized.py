@@ -30,12 +30,13 @@ def model(dbt, session):
             bar.close()
 
     return curate_batches(
-        scrubbed.to_arrow_reader(batch_size=20_000),
+        scrubbed.to_arrow_reader(batch_size=5_000),
         tokenizer=dbt.config.get("tokenizer"),
         min_tokens=int(dbt.config.get("min_tokens")),
         max_tokens=int(dbt.config.get("max_tokens")),
         question=dbt.config.get("prompt_question"),
         price_prefix=dbt.config.get("price_prefix"),
         workers=int(dbt.config.get("workers")),
+        batch_size=5_000,
         progress=progress,
     )

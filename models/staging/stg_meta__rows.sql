@@ -45,11 +45,7 @@ extracted as (
         json_exists(line_json, '$.details') as has_details,
         json_extract(
             line_json,
-            [
-                '$.title', '$.description', '$.features', '$.details', '$.price',
-                '$.parent_asin', '$.main_category', '$.average_rating', '$.rating_number',
-                '$.images', '$.videos', '$.store', '$.categories', '$.bought_together'
-            ]
+            ['$.title', '$.description', '$.features', '$.details', '$.price', '$.parent_asin']
         ) as field_values
     from parsed
 ),
@@ -70,15 +66,7 @@ typed as (
         field_values[5] as price_json,
         json_type(field_values[5]) as price_type,
         field_values[5] ->> '$' as price_string,
-        field_values[6] ->> '$' as parent_asin,
-        field_values[7] ->> '$' as main_category,
-        try_cast(field_values[8] as double) as average_rating,
-        try_cast(field_values[9] as bigint) as rating_number,
-        field_values[10] as images,
-        field_values[11] as videos,
-        field_values[12] ->> '$' as store,
-        field_values[13] as categories,
-        field_values[14] as bought_together
+        field_values[6] ->> '$' as parent_asin
     from extracted
 ),
 
@@ -101,7 +89,8 @@ classified as (
         *,
         case
             when line_text is null then 'invalid utf-8'
-            when trim(line_text, chr(9) || chr(10) || chr(13) || ' ') = '' then 'empty line'
+            when line_json is null and trim(line_text, chr(9) || chr(10) || chr(13) || ' ') = ''
+                then 'empty line'
             when line_json is null then 'invalid json'
             when line_type <> 'OBJECT' then 'json is not an object'
             when coalesce(json_type(title_json) <> 'VARCHAR', true) then 'title is not a string'
@@ -132,15 +121,7 @@ final as (
         details_json,
         price,
         price_json as price_raw,
-        parent_asin,
-        main_category,
-        average_rating,
-        rating_number,
-        images,
-        videos,
-        store,
-        categories,
-        bought_together
+        parent_asin
     from classified
 )
 

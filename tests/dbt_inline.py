@@ -1,14 +1,15 @@
-"""Compile an inline SQL string with the project's macros (dbt compile --inline)."""
+"""Compile SQL with the project's macros: an inline string, or a model with given vars."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 from pricer import knobs
 
 
-def compile_inline(sql: str, db_path: Path) -> str:
+def _compile(args: list[str], db_path: Path) -> str:
     from dbt.cli.main import dbtRunner
 
     project = knobs.project_dir()
@@ -17,8 +18,7 @@ def compile_inline(sql: str, db_path: Path) -> str:
         result = dbtRunner().invoke(
             [
                 "compile",
-                "--inline",
-                sql,
+                *args,
                 "--quiet",
                 "--project-dir",
                 str(project),
@@ -30,3 +30,11 @@ def compile_inline(sql: str, db_path: Path) -> str:
         os.environ.pop("PRICER_DB", None)
     assert result.success, result.exception
     return result.result.results[0].node.compiled_code
+
+
+def compile_inline(sql: str, db_path: Path) -> str:
+    return _compile(["--inline", sql], db_path)
+
+
+def compile_model(model: str, db_path: Path, dbt_vars: dict) -> str:
+    return _compile(["--select", model, "--vars", json.dumps(dbt_vars)], db_path)

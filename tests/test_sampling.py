@@ -7,46 +7,16 @@ compared with numpy's weighted draw without replacement over as many seeds.
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
 import duckdb
 import numpy as np
 import pytest
 
-from pricer import knobs
+from dbt_inline import compile_model
 
 SENTINEL_SEED = 987654321
 SEEDS = 300
 LIGHT, HEAVY = 1_000, 2_000  # items of weight 1 (Automotive) and weight 5 (Electronics)
 CAP = 1_200
-
-
-def compiled_model_sql(db_path: Path, model: str, dbt_vars: dict) -> str:
-    from dbt.cli.main import dbtRunner
-
-    project = knobs.project_dir()
-    os.environ["PRICER_DB"] = str(db_path)
-    try:
-        result = dbtRunner().invoke(
-            [
-                "compile",
-                "--select",
-                model,
-                "--vars",
-                json.dumps(dbt_vars),
-                "--quiet",
-                "--project-dir",
-                str(project),
-                "--profiles-dir",
-                str(project),
-            ]
-        )
-    finally:
-        os.environ.pop("PRICER_DB", None)
-    assert result.success, result.exception
-    return result.result.results[0].node.compiled_code
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +44,8 @@ def slot_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[duckdb.DuckDBPyCo
     )
     con.close()
     dbt_vars = {"sample_seed": SENTINEL_SEED, "slot_cap": CAP, "slot_cutoff": 240}
-    weighted = compiled_model_sql(db_path, "int_items_weighted", dbt_vars)
-    sampled = compiled_model_sql(db_path, "int_items_sampled", dbt_vars)
+    weighted = compile_model("int_items_weighted", db_path, dbt_vars)
+    sampled = compile_model("int_items_sampled", db_path, dbt_vars)
     assert f"'{SENTINEL_SEED}:'" in weighted, "the seed must reach the md5 input as '<seed>:'"
     return duckdb.connect(str(db_path)), weighted, sampled
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ class DemoResult:
     build: BuildResult
     export: ExportSummary
     report: Path | None
+    seconds: float = 0.0
 
 
 def scaled_slot_cap(rows: int, defaults: dict[str, Any]) -> int:
@@ -63,6 +65,7 @@ def demo(
     threads: int = 2,
     report: bool = True,
 ) -> DemoResult:
+    started = time.perf_counter()
     defaults = knobs.default_vars()
     _say(f"generating {rows:,} raw rows into {raw_dir} (seed {seed}, {bad_fraction:.0%} bad lines)")
     generate(raw_dir, rows=rows, seed=seed, bad_fraction=bad_fraction, progress=sys.stderr.isatty())
@@ -96,7 +99,16 @@ def demo(
             write_report = None
         if write_report is not None:
             report_path = write_report(first.db_path, out_dir / "report.html")
-    return DemoResult(raw_dir, first.db_path, out_dir, dbt_vars, first, exported, report_path)
+    return DemoResult(
+        raw_dir,
+        first.db_path,
+        out_dir,
+        dbt_vars,
+        first,
+        exported,
+        report_path,
+        time.perf_counter() - started,
+    )
 
 
 def _vars_json(raw_dir: Path, dbt_vars: dict[str, Any]) -> str:

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     counts = result.export.counts
     knobs_used = ", ".join(f"{name}={value}" for name, value in result.vars.items())
     lines = [
-        f"demo: done in {result.build.seconds:.0f}s of dbt; knobs: {knobs_used} (others default)",
+        f"demo: done in {result.seconds:.0f}s; knobs: {knobs_used} (others default)",
         f"  raw rows {counts['raw_rows']:,}, rejects {counts['rejects']:,}, "
         f"items {counts['items']:,}, sampled {counts['sampled']:,}, "
         f"train {counts['train']:,}, test {counts['test']:,}",

@@ -75,3 +75,15 @@
         else {{ string_expr }}
     end || '"'
 {%- endmacro %}
+
+{#
+    The details text of spec 2.2: json.dumps of the details, then each of
+    var('details_removals') removed everywhere, in order.
+#}
+{% macro details_text(json_expr) -%}
+    {%- set ns = namespace(sql=pricer.py_json_dumps(json_expr)) -%}
+    {%- for removal in var('details_removals') -%}
+        {%- set ns.sql = "replace(" ~ ns.sql ~ ", " ~ pricer.sql_string(removal) ~ ", '')" -%}
+    {%- endfor -%}
+    {{ ns.sql }}
+{%- endmacro %}

@@ -21,7 +21,7 @@ after_title as (
         {%- if var('dedup') in ('title', 'title_text') %}
         min(item_key) over (partition by normalised_title) as title_twin
         {%- else %}
-        item_key as title_twin
+            item_key as title_twin
         {%- endif %}
     from fingerprinted
 ),
@@ -33,7 +33,7 @@ after_text as (
         {%- if var('dedup') in ('text', 'title_text') %}
         min(item_key) over (partition by item_text) as text_twin
         {%- else %}
-        item_key as text_twin
+            item_key as text_twin
         {%- endif %}
     from after_title
     where title_twin = item_key

@@ -25,12 +25,8 @@ priced_items as (
 with_details_text as (
     select
         *,
-        case when has_details then
-            {%- set ns = namespace(sql=pricer.py_json_dumps('details_json')) %}
-            {%- for removal in var('details_removals') %}
-                {%- set ns.sql = "replace(" ~ ns.sql ~ ", " ~ pricer.sql_string(removal) ~ ", '')" %}
-            {%- endfor %}
-            {{ ns.sql }}
+        case
+            when has_details then {{ pricer.details_text('details_json') }}
         end as details_text
     from priced_items
 ),

@@ -26,9 +26,9 @@ fingerprinted as (
             prompt,
             length({{ pricer.sql_string(var('prompt_question')) }}) + 3,
             length(prompt)
-                - length({{ pricer.sql_string(var('prompt_question')) }}) - 4
-                - length({{ pricer.sql_string(var('price_prefix')) }})
-                - length(cast(cast(round_even(price, 0) as bigint) as varchar) || '.00')
+            - length({{ pricer.sql_string(var('prompt_question')) }}) - 4
+            - length({{ pricer.sql_string(var('price_prefix')) }})
+            - length(cast(cast(round_even(price, 0) as bigint) as varchar) || '.00')
         ) as item_text
     from prompted_items
 )

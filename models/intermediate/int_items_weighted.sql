@@ -34,7 +34,7 @@ weighted as (
         prompted_items.slot,
         category_weights.weight,
         -ln({{ pricer.seeded_uniform(var('sample_seed'), 'prompted_items.item_key') }})
-            / category_weights.weight as sampling_key
+        / category_weights.weight as sampling_key
     from prompted_items
     inner join kept_items
         on prompted_items.item_key = kept_items.item_key

@@ -5,12 +5,20 @@
 with
 
 category_weights as (
-    select category, weight
+    select
+        category,
+        weight
     from {{ ref('categories') }}
 ),
 
 slot_categories as (
-    select category, items, sampled, train, test, validation
+    select
+        category,
+        items,
+        sampled,
+        train,
+        test,
+        validation
     from {{ ref('slot_category_counts') }}
 ),
 

@@ -11,12 +11,12 @@ knobs as (
         'test_size', 'val_size', 'dedup', 'prompt_question', 'price_prefix'
     ] %}
     {%- for name in names %}
-    select
-        '{{ name }}' as knob,
-        {{ pricer.sql_string(var(name) | tojson) }} as value_json
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ name }}' as knob,
+            {{ pricer.sql_string(var(name) | tojson) }} as value_json
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 )
 

@@ -14,7 +14,11 @@ deduplicated as (
 ),
 
 items as (
-    select item_key, category, price, title
+    select
+        item_key,
+        category,
+        price,
+        title
     from {{ ref('items') }}
 ),
 

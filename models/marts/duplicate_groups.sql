@@ -16,10 +16,20 @@ fingerprinted as (
 ),
 
 keyed as (
-    select item_key, category, price, 'title' as match_kind, md5(normalised_title) as group_key
+    select
+        item_key,
+        category,
+        price,
+        'title' as match_kind,
+        md5(normalised_title) as group_key
     from fingerprinted
     union all
-    select item_key, category, price, 'text' as match_kind, md5(item_text) as group_key
+    select
+        item_key,
+        category,
+        price,
+        'text' as match_kind,
+        md5(item_text) as group_key
     from fingerprinted
 ),
 

@@ -5,25 +5,38 @@
 with
 
 split_items as (
-    select item_key, category, price, split
+    select
+        item_key,
+        category,
+        price,
+        split
     from {{ ref('sampled_items') }}
     where split in ('train', 'test')
 ),
 
 texts as (
-    select item_key, item_text
+    select
+        item_key,
+        item_text
     from {{ ref('int_items_fingerprinted') }}
 ),
 
 test_items as (
-    select split_items.item_key, split_items.category, split_items.price, texts.item_text
+    select
+        split_items.item_key,
+        split_items.category,
+        split_items.price,
+        texts.item_text
     from split_items
     inner join texts on split_items.item_key = texts.item_key
     where split_items.split = 'test'
 ),
 
 train_items as (
-    select split_items.item_key, split_items.price, texts.item_text
+    select
+        split_items.item_key,
+        split_items.price,
+        texts.item_text
     from split_items
     inner join texts on split_items.item_key = texts.item_key
     where split_items.split = 'train'

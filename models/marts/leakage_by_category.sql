@@ -6,14 +6,18 @@ categories as (
 ),
 
 test_items as (
-    select category, count(*) as test_items
+    select
+        category,
+        count(*) as test_items
     from {{ ref('sampled_items') }}
     where split = 'test'
     group by category
 ),
 
 leaked as (
-    select category, count(*) as leaked_test_items
+    select
+        category,
+        count(*) as leaked_test_items
     from {{ ref('leakage') }}
     group by category
 ),

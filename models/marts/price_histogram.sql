@@ -5,7 +5,9 @@
 with
 
 items as (
-    select item_key, price
+    select
+        item_key,
+        price
     from {{ ref('items') }}
 ),
 
@@ -17,7 +19,7 @@ sampled_items as (
 binned as (
     select
         cast(floor(items.price / {{ var('price_histogram_bin') }}) as integer)
-            * {{ var('price_histogram_bin') }} as bin_start,
+        * {{ var('price_histogram_bin') }} as bin_start,
         count(*) as items,
         count(sampled_items.item_key) as sampled
     from items

@@ -31,7 +31,8 @@ ordered as (
         prompted_items.*,
         sampled.slot_rank,
         row_number() over (
-            order by {{ pricer.seeded_hash13(var('split_seed'), 'sampled.item_key') }}, sampled.item_key
+            order by
+                {{ pricer.seeded_hash13(var('split_seed'), 'sampled.item_key') }}, sampled.item_key
         ) as split_rank
     from sampled
     inner join prompted_items

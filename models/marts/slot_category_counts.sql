@@ -5,12 +5,17 @@
 with
 
 items as (
-    select item_key, category, slot
+    select
+        item_key,
+        category,
+        slot
     from {{ ref('items') }}
 ),
 
 sampled_items as (
-    select item_key, split
+    select
+        item_key,
+        split
     from {{ ref('sampled_items') }}
 ),
 

@@ -5,7 +5,13 @@
 with
 
 slot_categories as (
-    select slot, items, sampled, train, test, validation
+    select
+        slot,
+        items,
+        sampled,
+        train,
+        test,
+        validation
     from {{ ref('slot_category_counts') }}
 ),
 

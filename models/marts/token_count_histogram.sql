@@ -4,7 +4,9 @@
 with
 
 items as (
-    select item_key, token_count
+    select
+        item_key,
+        token_count
     from {{ ref('items') }}
 ),
 

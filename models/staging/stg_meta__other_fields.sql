@@ -35,8 +35,9 @@ extracted as (
         ) as field_values
     from staged_rows
     inner join lines
-        on staged_rows.source_file = lines.source_file
-        and staged_rows.line_number = lines.line_number
+        on
+            staged_rows.source_file = lines.source_file
+            and staged_rows.line_number = lines.line_number
 ),
 
 typed as (

@@ -112,7 +112,9 @@ final as (
         reject_reason,
         case
             when reject_reason = 'price string does not parse' then price_string
-            when reject_reason in ('invalid json', 'json is not an object') then left(line_text, 200)
+            when
+                reject_reason in ('invalid json', 'json is not an object')
+                then left(line_text, 200)
         end as reject_detail,
         title_json ->> '$' as title,
         coalesce(description_json ->> '$[*]', []) as description,

@@ -2,20 +2,26 @@
 with
 
 raw_lines as (
-    select source_file, count(*) as raw_rows
+    select
+        source_file,
+        count(*) as raw_rows
     from {{ ref('stg_meta__lines') }}
     group by source_file
 ),
 
 staged as (
-    select source_file, count(*) as staged_rows
+    select
+        source_file,
+        count(*) as staged_rows
     from {{ ref('stg_meta__rows') }}
     where reject_reason is null
     group by source_file
 ),
 
 rejected as (
-    select source_file, count(*) as rejected_rows
+    select
+        source_file,
+        count(*) as rejected_rows
     from {{ ref('rejects') }}
     group by source_file
 ),

@@ -12,7 +12,9 @@ kept_items as (
 ),
 
 items_per_slot as (
-    select items.slot, count(*) as items
+    select
+        items.slot,
+        count(*) as items
     from {{ ref('items') }} as items
     inner join kept_items
         on items.item_key = kept_items.item_key
@@ -20,7 +22,9 @@ items_per_slot as (
 ),
 
 sampled_per_slot as (
-    select slot, count(*) as sampled
+    select
+        slot,
+        count(*) as sampled
     from {{ ref('sampled_items') }}
     group by slot
 ),

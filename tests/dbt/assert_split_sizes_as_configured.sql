@@ -10,23 +10,30 @@ sample_size as (
 ),
 
 expected as (
-    select 'train' as split, least({{ var('train_size') }}, sampled) as expected_rows
-    from sample_size
-    union all
-    select 'test', least({{ var('test_size') }}, greatest(sampled - {{ var('train_size') }}, 0))
+    select
+        'train' as split,
+        least({{ var('train_size') }}, sampled) as expected_rows
     from sample_size
     union all
     select
-        'validation',
+        'test' as split,
+        least({{ var('test_size') }}, greatest(sampled - {{ var('train_size') }}, 0))
+            as expected_rows
+    from sample_size
+    union all
+    select
+        'validation' as split,
         least(
             {{ var('val_size') }},
             greatest(sampled - {{ var('train_size') }} - {{ var('test_size') }}, 0)
-        )
+        ) as expected_rows
     from sample_size
 ),
 
 actual as (
-    select split, count(*) as actual_rows
+    select
+        split,
+        count(*) as actual_rows
     from {{ ref('sampled_items') }}
     where split is not null
     group by split

@@ -18,57 +18,34 @@ from dbt_inline import compile_inline
 SURROGATES = range(0xD800, 0xE000)
 
 
+MACROS = {
+    "ws": "'[{{ pricer.py_whitespace_class() }}]'",
+    "dg": "'[{{ pricer.py_digit_class() }}]'",
+    "f": "{{ pricer.py_float('s') }}",
+    "j": "{{ pricer.py_json_dumps('s') }}",
+    "scrubbed": "{{ pricer.scrub('s') }}",
+}
+
+
 @pytest.fixture(scope="module")
 def macros_sql(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Each macro compiled by dbt on its own: alias -> SQL expression over column `s`."""
     db = tmp_path_factory.mktemp("compat") / "compat.duckdb"
     duckdb.connect(str(db)).close()
-    sql = compile_inline(
-        "select '[{{ pricer.py_whitespace_class() }}]' as ws, "
-        "'[{{ pricer.py_digit_class() }}]' as dg, "
-        "{{ pricer.py_float('s') }} as f, "
-        "{{ pricer.py_json_dumps('s') }} as j, "
-        "{{ pricer.scrub('s') }} as scrubbed "
-        "from input_strings",
-        db,
-    )
+    compiled = {}
+    for alias, jinja in MACROS.items():
+        sql = compile_inline(f"select {jinja} as x", db).strip()
+        compiled[alias] = sql.removeprefix("select ").removesuffix(" as x")
     con = duckdb.connect()
-    con.execute("create table input_strings (s varchar)")
-    con.execute("insert into input_strings values ('x')")
-    ws, dg = con.sql(
-        sql.split(", ", 2)[0] + ", " + sql.split(", ", 2)[1].split(" as dg")[0] + " as dg"
-    ).fetchall()[0]
-    return {"ws": ws, "dg": dg, "select": sql}
-
-
-def _column(sql: str, alias: str) -> str:
-    """The expression of one aliased column of the compiled select."""
-    start = sql.index("select ") + len("select ")
-    body = sql[start : sql.rindex(" from input_strings")]
-    depth, parts, current = 0, [], ""
-    for ch in body:
-        depth += ch in "(["
-        depth -= ch in ")]"
-        if (
-            ch == ","
-            and depth == 0
-            and current.rstrip().endswith(("as ws", "as dg", "as f", "as j"))
-        ):
-            parts.append(current)
-            current = ""
-            continue
-        current += ch
-    parts.append(current)
-    for part in parts:
-        expr, _, name = part.strip().rpartition(" as ")
-        if name == alias:
-            return expr
-    raise KeyError(alias)
+    for alias in ("ws", "dg"):  # the classes are string literals: evaluate them
+        compiled[alias] = con.sql(f"select {compiled[alias]}").fetchall()[0][0]
+    return compiled
 
 
 def run_macro(macros_sql: dict[str, str], alias: str, values: list[str]) -> list:
     con = duckdb.connect()
     con.register("input_strings", pa.table({"s": pa.array(values, pa.string())}))
-    expr = _column(macros_sql["select"], alias)
+    expr = macros_sql[alias]
     return [
         row[0]
         for row in con.sql(

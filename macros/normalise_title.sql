@@ -3,8 +3,10 @@
     as one space, trimmed.
 #}
 {% macro normalise_title(title_expr) -%}
-    trim(
-        regexp_replace(lower({{ title_expr }}), '[{{ pricer.py_whitespace_class() }}]+', ' ', 'g'),
-        ' '
-    )
+    {{ pricer.trim_chars(
+        pricer.regexp_replace_all(
+            'lower(' ~ title_expr ~ ')', '[' ~ pricer.py_whitespace_class() ~ ']+', "' '"
+        ),
+        "' '"
+    ) }}
 {%- endmacro %}

@@ -3,16 +3,14 @@
     Grammar of float(): surrounding whitespace stripped (see py_float_strip_class), a sign, digits
     with single underscores between them, optional fraction and exponent, or inf/infinity/nan
     in any case. Like float(), non-ASCII decimal digits count as their ASCII digits.
+    One SQL for both engines: the regexes use nothing RE2 and Java read differently, and the
+    final cast only sees text the grammar accepted.
 #}
 {% macro py_float(string_expr) -%}
-    {{ return(adapter.dispatch('py_float', 'pricer')(string_expr)) }}
-{%- endmacro %}
-
-{% macro default__py_float(string_expr) -%}
     {%- set ws = pricer.py_float_strip_class() -%}
     {%- set ascii -%}
         case
-            when regexp_matches({{ string_expr }}, '[^\x{1}-\x{7f}]')
+            when {{ pricer.regexp_contains(string_expr, '[^\\x{1}-\\x{7f}]') }}
                 then translate(
                     {{ string_expr }},
                     '{{ pricer.py_decimal_digits() }}',
@@ -21,19 +19,17 @@
             else {{ string_expr }}
         end
     {%- endset -%}
-    {%- set stripped -%}
-        regexp_replace({{ ascii }}, '^[{{ ws }}]+|[{{ ws }}]+$', '', 'g')
-    {%- endset %}
+    {%- set stripped = pricer.regexp_replace_all(ascii, '^[' ~ ws ~ ']+|[' ~ ws ~ ']+$', "''") %}
     case
-        when regexp_full_match(
-            {{ stripped }},
-            '[+-]?([0-9](_?[0-9])*)?\.[0-9](_?[0-9])*([eE][+-]?[0-9](_?[0-9])*)?'
-            || '|[+-]?[0-9](_?[0-9])*\.?([eE][+-]?[0-9](_?[0-9])*)?'
-        )
+        when {{ pricer.regexp_full_match(
+            stripped,
+            '[+-]?([0-9](_?[0-9])*)?\\.[0-9](_?[0-9])*([eE][+-]?[0-9](_?[0-9])*)?'
+            ~ '|[+-]?[0-9](_?[0-9])*\\.?([eE][+-]?[0-9](_?[0-9])*)?'
+        ) }}
             then cast(replace({{ stripped }}, '_', '') as double)
-        when regexp_full_match(lower({{ stripped }}), '[+-]?(inf|infinity)')
+        when {{ pricer.regexp_full_match('lower(' ~ stripped ~ ')', '[+-]?(inf|infinity)') }}
             then cast(replace(lower({{ stripped }}), 'infinity', 'inf') as double)
-        when regexp_full_match(lower({{ stripped }}), '[+-]?nan')
+        when {{ pricer.regexp_full_match('lower(' ~ stripped ~ ')', '[+-]?nan') }}
             then cast('nan' as double)
     end
 {%- endmacro %}

@@ -33,6 +33,15 @@
     )
 {%- endmacro %}
 
+{#
+    Spark: SQL has no shortest round-trip double text and its VARIANT sorts object keys, so the
+    spec's json.dumps runs as itself, in the vectorized UDF pricer_json_dumps that pricer
+    registers on the session (pricer.spark); the text it gets keeps the file's key order.
+#}
+{% macro spark__py_json_dumps(json_expr) -%}
+    pricer_json_dumps({{ json_expr }})
+{%- endmacro %}
+
 {% macro py_float_repr(double_expr) -%}
     case
         when isnan({{ double_expr }}) then 'NaN'

@@ -5,31 +5,20 @@
     hold a Python digit (str.isdigit); join with spaces.
 #}
 {% macro scrub(text_expr) -%}
-    {{ return(adapter.dispatch('scrub', 'pricer')(text_expr)) }}
-{%- endmacro %}
-
-{% macro default__scrub(text_expr) -%}
-    array_to_string(
-        list_filter(
-            string_split(
-                replace(replace(replace(
-                    trim(
-                        regexp_replace(
-                            {{ text_expr }},
-                            '[:\[\]"{}【】{{ pricer.py_whitespace_class() }}]+',
-                            ' ',
-                            'g'
-                        ),
-                        ' '
-                    ),
-                    ' ,', ','), ',,,', ','), ',,', ','),
-                ' '
+    {%- set spaced = pricer.regexp_replace_all(
+        text_expr, '[:\\[\\]"{}【】' ~ pricer.py_whitespace_class() ~ ']+', "' '"
+    ) -%}
+    {%- set stripped = pricer.trim_chars(spaced, "' '") -%}
+    {{ pricer.list_join(
+        pricer.list_where(
+            pricer.split_on(
+                "replace(replace(replace(" ~ stripped ~ ", ' ,', ','), ',,,', ','), ',,', ',')",
+                "' '"
             ),
-            lambda scrub_word: not (
-                length(scrub_word) >= 7
-                and regexp_matches(scrub_word, '[{{ pricer.py_digit_class() }}]')
-            )
+            'scrub_word',
+            "not (length(scrub_word) >= 7 and "
+            ~ pricer.regexp_contains('scrub_word', '[' ~ pricer.py_digit_class() ~ ']') ~ ")"
         ),
-        ' '
-    )
+        "' '"
+    ) }}
 {%- endmacro %}

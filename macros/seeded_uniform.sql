@@ -12,6 +12,10 @@
     cast('0x' || left(md5('{{ seed | int }}:' || {{ key_expr }}), 13) as bigint)
 {%- endmacro %}
 
+{% macro spark__seeded_hash13(seed, key_expr) -%}
+    cast(conv(left(md5('{{ seed | int }}:' || {{ key_expr }}), 13), 16, 10) as bigint)
+{%- endmacro %}
+
 {% macro seeded_uniform(seed, key_expr) -%}
     (({{ pricer.seeded_hash13(seed, key_expr) }}) + 0.5) / 4503599627370496.0
 {%- endmacro %}

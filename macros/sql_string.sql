@@ -1,4 +1,5 @@
-{# A Jinja string as a SQL string literal (single quotes doubled). #}
+{# A Jinja string as a SQL string literal of exactly that text (regex_literal: quotes doubled,
+   and on Spark a raw literal, so a backslash stays a backslash). #}
 {% macro sql_string(value) -%}
-    '{{ value | replace("'", "''") }}'
+    {{ pricer.regex_literal(value) }}
 {%- endmacro %}

@@ -36,12 +36,13 @@ with_contents as (
         *,
         -- spec 2.3: each part ends with a newline; empty description and features add nothing
         case
-            when array_to_string(description, chr(10)) <> ''
-                then array_to_string(description, chr(10)) || chr(10)
+            when {{ pricer.list_join('description', 'chr(10)') }} <> ''
+                then {{ pricer.list_join('description', 'chr(10)') }} || chr(10)
             else ''
         end
         || case
-            when len(features) > 0 then array_to_string(features, chr(10)) || chr(10)
+            when {{ pricer.list_size('features') }} > 0
+                then {{ pricer.list_join('features', 'chr(10)') }} || chr(10)
             else ''
         end
         || coalesce(details_text || chr(10), '') as contents

@@ -28,7 +28,7 @@ fingerprinted as (
             length(prompt)
             - length({{ pricer.sql_string(var('prompt_question')) }}) - 4
             - length({{ pricer.sql_string(var('price_prefix')) }})
-            - length(cast(cast(round_even(price, 0) as bigint) as varchar) || '.00')
+            - length(cast(cast({{ pricer.round_half_even('price') }} as bigint) as string) || '.00')
         ) as item_text
     from prompted_items
 )

@@ -23,7 +23,7 @@ priced as (
     select
         *,
         -- spec 3: Python's round(), half to even
-        cast(round_even(price, 0) as integer) as slot
+        cast({{ pricer.round_half_even('price') }} as integer) as slot
     from staged_rows
     where price >= {{ var('min_price') }} and price <= {{ var('max_price') }}
 )

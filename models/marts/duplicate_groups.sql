@@ -39,7 +39,7 @@ grouped as (
         group_key,
         count(*) as items,
         min(item_key) as kept_item_key,
-        list(item_key order by item_key) as item_keys,
+        {{ pricer.sorted_list_agg('item_key') }} as item_keys,
         count(distinct category) as categories,
         count(distinct price) as distinct_prices,
         min(price) as min_price,

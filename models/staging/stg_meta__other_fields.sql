@@ -23,16 +23,17 @@ staged_rows as (
     where reject_reason is null
 ),
 
+{%- set keys = [
+    'main_category', 'average_rating', 'rating_number', 'images',
+    'videos', 'store', 'categories', 'bought_together'
+] %}
+
 extracted as (
     select
         staged_rows.item_key,
-        json_extract(
-            decode(lines.line_bytes),
-            [
-                '$.main_category', '$.average_rating', '$.rating_number', '$.images',
-                '$.videos', '$.store', '$.categories', '$.bought_together'
-            ]
-        ) as field_values
+        {{ pricer.json_members(
+            pricer.parse_json_strict(pricer.utf8_or_null('lines.line_bytes')), keys
+        ) }} as field_values
     from staged_rows
     inner join lines
         on
@@ -43,14 +44,22 @@ extracted as (
 typed as (
     select
         item_key,
-        field_values[1] ->> '$' as main_category,
-        try_cast(field_values[2] as double) as average_rating,
-        try_cast(field_values[3] as bigint) as rating_number,
-        field_values[4] as images,
-        field_values[5] as videos,
-        field_values[6] ->> '$' as store,
-        field_values[7] as categories,
-        field_values[8] as bought_together
+        {{ pricer.json_string_value(pricer.json_member('field_values', keys, 'main_category')) }}
+            as main_category,
+        {{ pricer.json_number(pricer.json_member('field_values', keys, 'average_rating')) }}
+            as average_rating,
+        cast(
+            {{ pricer.json_number(pricer.json_member('field_values', keys, 'rating_number')) }}
+            as bigint
+        ) as rating_number,
+        {{ pricer.json_text(pricer.json_member('field_values', keys, 'images')) }} as images,
+        {{ pricer.json_text(pricer.json_member('field_values', keys, 'videos')) }} as videos,
+        {{ pricer.json_string_value(pricer.json_member('field_values', keys, 'store')) }}
+            as store,
+        {{ pricer.json_text(pricer.json_member('field_values', keys, 'categories')) }}
+            as categories,
+        {{ pricer.json_text(pricer.json_member('field_values', keys, 'bought_together')) }}
+            as bought_together
     from extracted
 )
 

@@ -13,12 +13,14 @@ lines as (
     from {{ ref('stg_meta__lines') }}
 ),
 
+{%- set keys = ['title', 'description', 'features', 'details', 'price', 'parent_asin'] %}
+
 decoded as (
     select
         source_file,
         category,
         line_number,
-        try(decode(line_bytes)) as line_text
+        {{ pricer.utf8_or_null('line_bytes') }} as line_text
     from lines
 ),
 
@@ -28,9 +30,7 @@ parsed as (
         category,
         line_number,
         line_text,
-        case
-            when {{ pricer.is_strict_json('line_text') }} then try(json(line_text))
-        end as line_json
+        {{ pricer.parse_json_strict('line_text') }} as line_json
     from decoded
 ),
 
@@ -41,12 +41,8 @@ extracted as (
         line_number,
         line_text,
         line_json,
-        json_type(line_json) as line_type,
-        json_exists(line_json, '$.details') as has_details,
-        json_extract(
-            line_json,
-            ['$.title', '$.description', '$.features', '$.details', '$.price', '$.parent_asin']
-        ) as field_values
+        {{ pricer.json_kind('line_json') }} as line_kind,
+        {{ pricer.json_members('line_json', keys) }} as field_values
     from parsed
 ),
 
@@ -57,31 +53,37 @@ typed as (
         line_number,
         line_text,
         line_json,
-        line_type,
-        has_details,
-        field_values[1] as title_json,
-        field_values[2] as description_json,
-        field_values[3] as features_json,
-        field_values[4] as details_json,
-        field_values[5] as price_json,
-        json_type(field_values[5]) as price_type,
-        field_values[5] ->> '$' as price_string,
-        field_values[6] ->> '$' as parent_asin
+        line_kind,
+        {{ pricer.json_member('field_values', keys, 'title') }} as title_json,
+        {{ pricer.json_member('field_values', keys, 'description') }} as description_json,
+        {{ pricer.json_member('field_values', keys, 'features') }} as features_json,
+        {{ pricer.json_member_text('field_values', keys, 'details', 'line_text') }}
+            as details_json,
+        {{ pricer.json_member('field_values', keys, 'price') }} as price_json,
+        {{ pricer.json_member('field_values', keys, 'parent_asin') }} as parent_asin_json
     from extracted
 ),
 
 checked as (
     select
         *,
+        {{ pricer.json_kind('title_json') }} as title_kind,
+        {{ pricer.json_kind('price_json') }} as price_kind,
+        {{ pricer.json_string_value('price_json') }} as price_string,
         {{ pricer.is_string_list('description_json') }} as description_ok,
-        {{ pricer.is_string_list('features_json') }} as features_ok,
-        case
-            when price_type = 'VARCHAR' and price_string <> 'None'
-                then {{ pricer.py_float('price_string') }}
-            when price_type in ('UBIGINT', 'BIGINT', 'HUGEINT', 'UHUGEINT', 'DOUBLE')
-                then cast(price_json as double)
-        end as price
+        {{ pricer.is_string_list('features_json') }} as features_ok
     from typed
+),
+
+priced as (
+    select
+        *,
+        case
+            when price_kind = 'string' and price_string <> 'None'
+                then {{ pricer.py_float('price_string') }}
+            when price_kind = 'number' then {{ pricer.json_number('price_json') }}
+        end as price
+    from checked
 ),
 
 classified as (
@@ -89,18 +91,20 @@ classified as (
         *,
         case
             when line_text is null then 'invalid utf-8'
-            when line_json is null and trim(line_text, chr(9) || chr(10) || chr(13) || ' ') = ''
+            when
+                line_json is null
+                and {{ pricer.trim_chars('line_text', "chr(9) || chr(10) || chr(13) || ' '") }} = ''
                 then 'empty line'
             when line_json is null then 'invalid json'
-            when line_type <> 'OBJECT' then 'json is not an object'
-            when coalesce(json_type(title_json) <> 'VARCHAR', true) then 'title is not a string'
+            when line_kind <> 'object' then 'json is not an object'
+            when coalesce(title_kind <> 'string', true) then 'title is not a string'
             when not description_ok then 'description is not a list of strings'
             when not features_ok then 'features is not a list of strings'
-            when price_type in ('BOOLEAN', 'ARRAY', 'OBJECT') then 'price is not a number'
-            when price_type = 'VARCHAR' and price_string <> 'None' and price is null
+            when price_kind in ('boolean', 'array', 'object') then 'price is not a number'
+            when price_kind = 'string' and price_string <> 'None' and price is null
                 then 'price string does not parse'
         end as reject_reason
-    from checked
+    from priced
 ),
 
 final as (
@@ -116,14 +120,18 @@ final as (
                 reject_reason in ('invalid json', 'json is not an object')
                 then left(line_text, 200)
         end as reject_detail,
-        title_json ->> '$' as title,
-        coalesce(description_json ->> '$[*]', []) as description,
-        coalesce(features_json ->> '$[*]', []) as features,
-        coalesce(has_details, false) as has_details,
+        {{ pricer.json_string_value('title_json') }} as title,
+        coalesce(
+            {{ pricer.json_string_list('description_json') }}, {{ pricer.empty_string_list() }}
+        ) as description,
+        coalesce(
+            {{ pricer.json_string_list('features_json') }}, {{ pricer.empty_string_list() }}
+        ) as features,
+        details_json is not null as has_details,
         details_json,
         price,
-        price_json as price_raw,
-        parent_asin
+        {{ pricer.json_text('price_json') }} as price_raw,
+        {{ pricer.json_string_value('parent_asin_json') }} as parent_asin
     from classified
 )
 

@@ -43,7 +43,10 @@ def open_build(db_path: Path) -> duckdb.DuckDBPyConnection:
     if not db_path.is_file():
         raise PricerError(f"no DuckDB file at {db_path}: run `pricer build` first")
     con = duckdb.connect(str(db_path), read_only=True)
-    tables = {row[0] for row in con.sql("select table_name from duckdb_tables()").fetchall()}
+    # information_schema also lists views: a Spark build's file holds views over Parquet
+    tables = {
+        row[0] for row in con.sql("select table_name from information_schema.tables").fetchall()
+    }
     missing = [name for name in REQUIRED_TABLES if name not in tables]
     if missing:
         con.close()

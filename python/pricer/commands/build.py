@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from pricer import knobs
-from pricer.build import DEFAULT_DB, build, print_summary
+from pricer.build import DEFAULT_DB, ENGINES, build, print_summary
 from pricer.errors import UsageError
 
 HELP = """Run `dbt build` on a folder of raw meta_<Category>.jsonl[.gz] files.
@@ -53,6 +53,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="override a knob (repeatable), e.g. --set slot_cap=300",
     )
     parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="duckdb",
+        help="duckdb (default) or spark: the same models on a local Spark session "
+        "(needs pip install -e '.[spark]' and Java 17; README, Running on Spark). With spark, "
+        "--db is a DuckDB file of views over the Parquet tables Spark writes, and --threads "
+        "the cores of local[N]",
+    )
+    parser.add_argument(
+        "--spark-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="with --engine spark: warehouse, metastore and temp files (default: data/spark)",
+    )
+    parser.add_argument(
         "--select", metavar="SELECTOR", help="dbt node selection, e.g. +items (default: everything)"
     )
     parser.set_defaults(run=run)
@@ -62,6 +78,17 @@ def run(args: argparse.Namespace) -> int:
     if args.threads < 1:
         raise UsageError(f"--threads must be >= 1, got {args.threads}")
     overrides = knobs.parse_overrides(args.overrides)
-    result = build(args.raw, args.db, args.threads, overrides, args.select)
+    db = args.db
+    if args.engine == "spark" and db == DEFAULT_DB:
+        db = (args.spark_dir or Path("data/spark")) / "pricer.duckdb"
+    result = build(
+        args.raw,
+        db,
+        args.threads,
+        overrides,
+        args.select,
+        engine=args.engine,
+        spark_dir=args.spark_dir,
+    )
     print_summary(result)
     return 0

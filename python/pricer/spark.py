@@ -1,0 +1,190 @@
+"""The Spark engine: a local PySpark session for dbt-spark's `session` method, with what pricer
+registers on it before dbt runs (README "Running on Spark").
+
+dbt-spark's session method has no Python models, so the two steps that are Python on DuckDB
+reach Spark through the session instead, calling the same pricer functions:
+- the raw lines (pricer.raw) become the temporary view `pricer_raw_lines`, split per file in
+  Spark's Python workers (`mapInArrow`);
+- tokenization (pricer.tokenizer.curate) is the vectorized UDF `pricer_curate`.
+Spark writes every table as Parquet under `<spark dir>/warehouse/<schema>.db/`; `spark_views`
+makes a DuckDB file of views over them, so summary, export and report read a Spark build
+exactly as they read a DuckDB build.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import jinja2
+import pandas as pd
+import pyarrow as pa
+import yaml
+
+from pricer import knobs
+from pricer.errors import UsageError
+from pricer.raw import LINES_SCHEMA, RawFile, find_raw_files, iter_line_batches
+
+DEFAULT_SPARK_DIR = Path("data/spark")
+RAW_LINES_VIEW = "pricer_raw_lines"
+CURATE_UDF = "pricer_curate"
+JSON_DUMPS_UDF = "pricer_json_dumps"
+CURATED_TYPE = "struct<is_kept:boolean,prompt:string,test_prompt:string,token_count:bigint>"
+
+
+def spark_env(spark_dir: Path, schema: str = "pricer") -> dict[str, str]:
+    """Environment that profiles.yml's spark target reads."""
+    return {"PRICER_SPARK_DIR": str(spark_dir.resolve()), "PRICER_SPARK_SCHEMA": schema}
+
+
+def session_parameters(env: dict[str, str]) -> dict[str, str]:
+    """The spark target's `server_side_parameters` from profiles.yml, rendered with `env`
+    over the process environment: the one place the session's settings live."""
+    text = (knobs.project_dir() / "profiles.yml").read_text()
+    merged = {**os.environ, **env}
+
+    def env_var(name: str, default: str | None = None) -> str:
+        if name in merged:
+            return merged[name]
+        if default is None:
+            raise UsageError(f"profiles.yml needs the environment variable {name}")
+        return default
+
+    rendered = jinja2.Environment().from_string(text).render(env_var=env_var)
+    target = yaml.safe_load(rendered)["pricer"]["outputs"]["spark"]
+    return {str(k): str(v) for k, v in target["server_side_parameters"].items()}
+
+
+def get_session(env: dict[str, str]) -> Any:
+    """The process's SparkSession, as dbt-spark will find it (Hive support, same settings)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise UsageError(
+            "the spark engine needs pyspark and dbt-spark: pip install -e '.[spark]' "
+            "(and Java 17: see README, Running on Spark)"
+        ) from None
+    spark_dir = Path(env["PRICER_SPARK_DIR"])
+    (spark_dir / "tmp").mkdir(parents=True, exist_ok=True)
+    # Spark's Python workers must run this interpreter, which has pricer installed.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = SparkSession.builder.enableHiveSupport()
+    for name, value in session_parameters(env).items():
+        builder = builder.config(name, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+# Spark's Arrow exchange uses 32-bit offsets; a batch is one 64 MB read (pricer.raw), far below.
+_SPARK_LINES_SCHEMA = pa.schema(
+    [f.with_type(pa.binary()) if f.name == "line_bytes" else f for f in LINES_SCHEMA]
+)
+
+
+def _split_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """mapInArrow body: (path, category) rows in, that file's numbered lines out."""
+    for batch in batches:
+        for path, category in zip(
+            batch.column("path").to_pylist(), batch.column("category").to_pylist(), strict=True
+        ):
+            for lines in iter_line_batches(RawFile(Path(path), category)):
+                yield lines.cast(_SPARK_LINES_SCHEMA)
+
+
+def register_raw_lines(spark: Any, raw_dir: Path) -> int:
+    """The temporary view `pricer_raw_lines`: every line of the raw folder, split by
+    pricer.raw in Spark's Python workers, one file per task. Returns the number of files."""
+    files = find_raw_files(raw_dir, [c.name for c in knobs.categories()])
+    paths = spark.createDataFrame(
+        [(str(f.path.resolve()), f.category) for f in files], "path string, category string"
+    ).repartition(len(files))
+    schema = (
+        "source_file string not null, category string not null, "
+        "line_number bigint not null, line_bytes binary not null"
+    )
+    assert [f.name for f in LINES_SCHEMA] == [c.split()[0] for c in schema.split(", ")]
+    lines = paths.mapInArrow(_split_files, schema)
+    lines.createOrReplaceTempView(RAW_LINES_VIEW)
+    return len(files)
+
+
+def register_curate(spark: Any, dbt_vars: dict[str, Any]) -> None:
+    """The vectorized UDF `pricer_curate(item_text, price)`: pricer.tokenizer.curate over
+    each Arrow batch, returning (is_kept, prompt, test_prompt, token_count)."""
+    from pyspark.sql.functions import pandas_udf
+
+    settings = {**knobs.default_vars(), **dbt_vars}
+    tokenizer = str(settings["tokenizer"])
+    min_tokens = int(settings["min_tokens"])
+    max_tokens = int(settings["max_tokens"])
+    question = str(settings["prompt_question"])
+    price_prefix = str(settings["price_prefix"])
+
+    @pandas_udf(CURATED_TYPE)  # type: ignore[call-overload]
+    def pricer_curate(texts: pd.Series, prices: pd.Series) -> pd.DataFrame:
+        from pricer.tokenizer import curate
+
+        curated = curate(
+            texts.tolist(),
+            prices.to_numpy(),
+            tokenizer=tokenizer,
+            min_tokens=min_tokens,
+            max_tokens=max_tokens,
+            question=question,
+            price_prefix=price_prefix,
+            workers=1,
+        )
+        return curated.to_arrow().to_pandas()
+
+    spark.udf.register(CURATE_UDF, pricer_curate)
+
+
+def register_json_dumps(spark: Any) -> None:
+    """The vectorized UDF `pricer_json_dumps(json_text)`: Python's json.dumps of the parsed
+    text, with its defaults (spec 2.2); null stays null."""
+    from pyspark.sql.functions import pandas_udf
+
+    @pandas_udf("string")  # type: ignore[call-overload]
+    def pricer_json_dumps(texts: pd.Series) -> pd.Series:
+        import json
+
+        return pd.Series(
+            [json.dumps(json.loads(t)) if isinstance(t, str) else None for t in texts], dtype=object
+        )
+
+    spark.udf.register(JSON_DUMPS_UDF, pricer_json_dumps)
+
+
+def register_udfs(spark: Any, raw_dir: Path, dbt_vars: dict[str, Any]) -> None:
+    """Everything the Spark models read that is not SQL: the raw lines and both UDFs."""
+    register_raw_lines(spark, raw_dir)
+    register_curate(spark, dbt_vars)
+    register_json_dumps(spark)
+
+
+def warehouse_dir(env: dict[str, str]) -> Path:
+    return Path(session_parameters(env)["spark.sql.warehouse.dir"])
+
+
+def spark_views(env: dict[str, str], db_path: Path) -> list[str]:
+    """A DuckDB file at `db_path` with one view per table of the Spark build, over the Parquet
+    files Spark wrote. Returns the table names."""
+    schema_dir = warehouse_dir(env) / f"{env['PRICER_SPARK_SCHEMA']}.db"
+    if not schema_dir.is_dir():
+        raise UsageError(f"no Spark build at {schema_dir}: run pricer build --engine spark")
+    tables = sorted(
+        p.name for p in schema_dir.iterdir() if p.is_dir() and any(p.glob("*.parquet"))
+    )
+    db_path.unlink(missing_ok=True)
+    with duckdb.connect(str(db_path)) as con:
+        for table in tables:
+            files = str(schema_dir / table / "*.parquet").replace("'", "''")
+            con.execute(f'create view "{table}" as select * from read_parquet(\'{files}\')')
+    return tables

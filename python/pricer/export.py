@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pricer import __version__
 from pricer.errors import PricerError
@@ -32,10 +34,6 @@ class ExportSummary:
     out_dir: Path
     counts: dict[str, int] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
-
-
-def _sql_path(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def open_build(db_path: Path) -> duckdb.DuckDBPyConnection:
@@ -99,38 +97,64 @@ def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return counts
 
 
+# The exported files' schemas, fixed here so the bytes do not depend on the engine that built
+# the tables (DuckDB and Spark differ in integer widths and in what they know is never null).
+SPLIT_SCHEMA = pa.schema(
+    [pa.field("text", pa.string(), nullable=False), pa.field("price", pa.float64(), nullable=False)]
+)
+ITEMS_SCHEMA = pa.schema(
+    [
+        pa.field("item_key", pa.string(), nullable=False),
+        pa.field("category", pa.string(), nullable=False),
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("line_number", pa.int64(), nullable=False),
+        pa.field("parent_asin", pa.string()),
+        pa.field("price", pa.float64(), nullable=False),
+        pa.field("slot", pa.int32(), nullable=False),
+        pa.field("token_count", pa.int64(), nullable=False),
+        pa.field("split", pa.string()),
+        pa.field("split_rank", pa.int64(), nullable=False),
+    ]
+)
+
+
+def _copy_to_parquet(
+    con: duckdb.DuckDBPyConnection, sql: str, schema: pa.Schema, path: Path
+) -> None:
+    """Stream a query's rows, in order, into a zstd Parquet file of exactly `schema`."""
+    reader = con.sql(sql).to_arrow_reader(batch_size=100_000)
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        for batch in reader:
+            for field_, column in zip(schema, batch.columns, strict=True):
+                if not field_.nullable and column.null_count:
+                    raise PricerError(f"{path.name}: column {field_.name} holds nulls")
+            writer.write_batch(batch.cast(schema))
+
+
 def _write_split(con: duckdb.DuckDBPyConnection, split: str, path: Path) -> None:
     # Spec 6: train text = prompt, test (and validation) text = test prompt; split order.
     text = "items.prompt" if split == "train" else "items.test_prompt"
-    con.execute(
-        f"""
-        copy (
-            select {text} as text, sampled_items.price as price
-            from sampled_items
-            inner join items on sampled_items.item_key = items.item_key
-            where sampled_items.split = '{split}'
-            order by sampled_items.split_rank
-        ) to {_sql_path(path)} (format parquet, compression zstd)
-        """
-    )
+    sql = f"""
+        select {text} as text, sampled_items.price as price
+        from sampled_items
+        inner join items on sampled_items.item_key = items.item_key
+        where sampled_items.split = '{split}'
+        order by sampled_items.split_rank
+    """
+    _copy_to_parquet(con, sql, SPLIT_SCHEMA, path)
 
 
 def _write_items(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    con.execute(
-        f"""
-        copy (
-            select item_key, category, source_file, line_number, parent_asin, price, slot,
-                   token_count, split, split_rank
-            from sampled_items
-            order by split_rank
-        ) to {_sql_path(path)} (format parquet, compression zstd)
-        """
-    )
+    sql = f"""
+        select {", ".join(ITEMS_SCHEMA.names)}
+        from sampled_items
+        order by split_rank
+    """
+    _copy_to_parquet(con, sql, ITEMS_SCHEMA, path)
 
 
 def _write_hf(split_files: dict[str, Path], hf_dir: Path) -> None:
     import datasets
-    import pyarrow.parquet as pq
 
     if not sys.stderr.isatty():
         datasets.disable_progress_bars()

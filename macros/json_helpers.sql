@@ -13,10 +13,22 @@
     case when {{ pricer.is_strict_json(text_expr) }} then try(json({{ text_expr }})) end
 {%- endmacro %}
 
+{#
+    Spark's parser is strict about NaN/Infinity, trailing commas and raw control characters,
+    but reads the first value of a text and ignores what follows ('{"a": 1}{"b": 2}' parses).
+    So the text is parsed as the first element of an array whose second element is the text's
+    own md5: a text that is one value gives exactly [value, md5]; trailing data either breaks
+    the array or ends it before the md5 (a text cannot hold its own md5 as a string).
+#}
 {% macro spark__parse_json_strict(text_expr) -%}
-    {#- Spark's parser is strict already: no NaN/Infinity, trailing commas or raw control
-        characters in strings -#}
-    try_parse_json({{ text_expr }})
+    {%- set wrapped -%}
+        try_parse_json('[' || {{ text_expr }} || ',"' || md5({{ text_expr }}) || '"]')
+    {%- endset -%}
+    case
+        when variant_get({{ wrapped }}, '$[1]', 'string') = md5({{ text_expr }})
+            and variant_get({{ wrapped }}, '$[2]') is null
+            then variant_get({{ wrapped }}, '$[0]')
+    end
 {%- endmacro %}
 
 {#

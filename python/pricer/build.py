@@ -151,8 +151,7 @@ def summarise(result: BuildResult) -> None:
     """Fill the counts of a finished build from its DuckDB file."""
     with duckdb.connect(str(result.db_path), read_only=True) as con:
         tables = {
-            row[0]
-            for row in con.sql("select table_name from information_schema.tables").fetchall()
+            row[0] for row in con.sql("select table_name from information_schema.tables").fetchall()
         }
         if "stg_meta__lines" in tables:
             result.raw_rows = con.sql("select count(*) from stg_meta__lines").fetchall()[0][0]

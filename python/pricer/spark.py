@@ -179,12 +179,10 @@ def spark_views(env: dict[str, str], db_path: Path) -> list[str]:
     schema_dir = warehouse_dir(env) / f"{env['PRICER_SPARK_SCHEMA']}.db"
     if not schema_dir.is_dir():
         raise UsageError(f"no Spark build at {schema_dir}: run pricer build --engine spark")
-    tables = sorted(
-        p.name for p in schema_dir.iterdir() if p.is_dir() and any(p.glob("*.parquet"))
-    )
+    tables = sorted(p.name for p in schema_dir.iterdir() if p.is_dir() and any(p.glob("*.parquet")))
     db_path.unlink(missing_ok=True)
     with duckdb.connect(str(db_path)) as con:
         for table in tables:
             files = str(schema_dir / table / "*.parquet").replace("'", "''")
-            con.execute(f'create view "{table}" as select * from read_parquet(\'{files}\')')
+            con.execute(f"create view \"{table}\" as select * from read_parquet('{files}')")
     return tables

@@ -1,0 +1,113 @@
+"""Benchmark: the same build on DuckDB and on Spark (issue 8), on generated raw data.
+
+    .venv/bin/python bench/engines.py --rows 100000 1000000
+
+For each size, on bench/run.py's cached raw files (seed 42, 1% bad lines), one after the other:
+`pricer build --engine duckdb|spark --threads 2` with the course's knobs (train/test sizes cut
+to 1,000/100 so every size can export), then `pricer export`. Each runs as a subprocess whose
+whole process tree (for Spark: the JVM and its Python workers) is polled for RSS with psutil,
+as in bench/run.py. dbt's run_results.json gives the time per model. Results:
+bench/results/engines-<rows>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import DATA, PRICER, RESULTS, ensure_raw, run_measured, say  # noqa: E402
+
+ENGINES = ("duckdb", "spark")
+SPLIT_KNOBS = ["--set", "train_size=1000", "--set", "test_size=100"]
+
+
+def _model_times(target: Path) -> dict[str, float]:
+    path = target / "run_results.json"
+    if not path.is_file():
+        return {}
+    results = json.loads(path.read_text(encoding="utf-8"))["results"]
+    times = {
+        r["unique_id"].split(".")[-1]: round(r["execution_time"], 2)
+        for r in results
+        if r["unique_id"].startswith("model.")
+    }
+    return dict(sorted(times.items(), key=lambda kv: -kv[1]))
+
+
+def _test_seconds(target: Path) -> float:
+    path = target / "run_results.json"
+    if not path.is_file():
+        return 0.0
+    results = json.loads(path.read_text(encoding="utf-8"))["results"]
+    return round(sum(r["execution_time"] for r in results if r["unique_id"].startswith("test.")), 1)
+
+
+def bench_engine(rows: int, engine: str, raw: Path) -> dict[str, Any]:
+    work = DATA / str(rows) / f"engine-{engine}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    target = work / "dbt-target"
+    db = work / "pricer.duckdb"
+    build = [PRICER, "build", "--engine", engine, "--raw", raw, "--db", db, "--threads", "2"]
+    if engine == "spark":
+        build += ["--spark-dir", work / "spark"]
+    say(f"{rows:,} rows: pricer build --engine {engine}")
+    built = run_measured(
+        [*build, *SPLIT_KNOBS], work / "build.log", env={"DBT_TARGET_PATH": str(target)}
+    )
+    say(f"{rows:,} rows: pricer export ({engine})")
+    exported = run_measured([PRICER, "export", "--db", db, "--out", work / "out"], work / "x.log")
+    manifest = json.loads((work / "out" / "manifest.json").read_text(encoding="utf-8"))
+    items = manifest["counts"]["items"]
+    return {
+        "engine": engine,
+        "build": built.as_dict(),
+        "export": exported.as_dict(),
+        "wall_s": round(built.wall_s + exported.wall_s, 1),
+        "peak_rss_tree_mb": round(max(built.peak_rss_tree_mb, exported.peak_rss_tree_mb)),
+        "items": items,
+        "items_per_s": round(items / (built.wall_s + exported.wall_s)),
+        "dbt_test_s": _test_seconds(target),
+        "model_s": _model_times(target),
+        "train_sha256": _sha256(work / "out" / "train.parquet"),
+    }
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
+    args = parser.parse_args(argv)
+    if not PRICER.exists():
+        raise SystemExit(f"bench: {PRICER} missing: run scripts/setup.sh first")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    for rows in args.rows:
+        raw, _ = ensure_raw(rows)
+        runs = {engine: bench_engine(rows, engine, raw) for engine in args.engines}
+        same = len({r["train_sha256"] for r in runs.values()}) == 1
+        out = {"rows": rows, "same_train_parquet": same, "runs": runs}
+        path = RESULTS / f"engines-{rows}.json"
+        path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+        for engine, run in runs.items():
+            say(
+                f"{rows:,} rows {engine}: {run['wall_s']}s, {run['items']:,} items "
+                f"({run['items_per_s']:,}/s), peak RSS {run['peak_rss_tree_mb']:,} MB"
+            )
+        say(f"train.parquet identical across engines: {same}; wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -68,3 +68,15 @@ def test_help_lists_commands_and_exit_codes(capsys) -> None:
     for command in ("generate", "build", "export", "demo", "upload", "fetch"):
         assert command in out
     assert "2  usage error" in out
+
+
+def test_spark_build_checks_its_input_before_starting_spark(tmp_path: Path, capsys) -> None:
+    code, err = run_cli(["build", "--engine", "spark", "--raw", str(tmp_path / "nope")], capsys)
+    assert code == 2 and len(err) == 1 and "does not exist" in err[0]
+
+
+def test_unknown_engine_is_a_usage_error(tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["build", "--engine", "postgres", "--raw", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'postgres'" in capsys.readouterr().err

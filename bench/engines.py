@@ -21,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import DATA, PRICER, RESULTS, ensure_raw, run_measured, say  # noqa: E402
+from run import DATA, PRICER, RESULTS, ensure_raw, run_measured, say
 
 ENGINES = ("duckdb", "spark")
 SPLIT_KNOBS = ["--set", "train_size=1000", "--set", "test_size=100"]

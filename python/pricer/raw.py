@@ -9,7 +9,9 @@ to DuckDB as bytes; decoding and JSON parsing happen in SQL (models/staging).
 from __future__ import annotations
 
 import gzip
+import queue
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,4 +144,52 @@ def read_raw_dir(
         for raw in files:
             yield from iter_line_batches(raw)
 
-    return pa.RecordBatchReader.from_batches(LINES_SCHEMA, batches())
+    return pa.RecordBatchReader.from_batches(LINES_SCHEMA, prefetched(batches()))
+
+
+def prefetched(items: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[pa.RecordBatch]:
+    """`items`, produced on a background thread up to `depth` batches ahead, so reading and
+    splitting the next chunk (file reads and numpy release the GIL) overlaps with DuckDB
+    storing the previous one. The producer's exception is raised here, in order; a consumer
+    that stops early stops the producer."""
+    done = object()
+    ahead: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+        except BaseException as error:  # handed to the consumer, raised there
+            put(_Failure(error))
+            return
+        put(done)
+
+    producer = threading.Thread(target=produce, name="raw-lines", daemon=True)
+    producer.start()
+    try:
+        while True:
+            item = ahead.get()
+            if item is done:
+                return
+            if isinstance(item, _Failure):
+                raise item.error
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        producer.join()
+
+
+@dataclass(frozen=True)
+class _Failure:
+    error: BaseException

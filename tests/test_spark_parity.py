@@ -78,6 +78,7 @@ def two_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     )
     for engine, db in (("duckdb", duck_db), ("spark", spark_db)):
         _run([PRICER, "export", "--db", db, "--out", work / f"out-{engine}"], work / "x.log")
+    _run([PRICER, "report", "--db", spark_db, "--out", work / "spark.html"], work / "r.log")
     return {"raw": raw, "duckdb": duck_db, "spark": spark_db, "work": work}
 
 
@@ -138,3 +139,19 @@ def test_exports_are_byte_identical(two_builds: dict[str, Path]) -> None:
         }
         print(f"{name}: {digests['duckdb'][:16]} (DuckDB) {digests['spark'][:16]} (Spark)")
         assert digests["duckdb"] == digests["spark"], name
+
+
+def test_the_report_reads_a_spark_build(two_builds: dict[str, Path]) -> None:
+    html = (two_builds["work"] / "spark.html").read_text(encoding="utf-8")
+    assert "<svg" in html and "Automotive" in html
+
+
+def test_spark_state_stays_under_the_spark_dir(two_builds: dict[str, Path]) -> None:
+    """Warehouse, metastore, temp files and derby.log under --spark-dir; nothing in the
+    checkout (the builds ran with the checkout as working directory)."""
+    spark_dir = two_builds["spark"].parent
+    assert {"warehouse", "metastore_db", "tmp", "derby.log"} <= {
+        p.name for p in spark_dir.iterdir()
+    }
+    for stray in ("spark-warehouse", "metastore_db", "derby.log"):
+        assert not (ROOT / stray).exists(), stray

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,18 @@ RAW_LINES_VIEW = "pricer_raw_lines"
 CURATE_UDF = "pricer_curate"
 JSON_DUMPS_UDF = "pricer_json_dumps"
 CURATED_TYPE = "struct<is_kept:boolean,prompt:string,test_prompt:string,token_count:bigint>"
+
+
+# The session logs errors only, to stderr: Spark's default logs every stage at WARN and INFO.
+LOG4J_ERRORS_ONLY = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = stderr
+appender.console.type = Console
+appender.console.name = stderr
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+"""
 
 
 def spark_env(spark_dir: Path, schema: str = "pricer") -> dict[str, str]:
@@ -70,6 +83,10 @@ def get_session(env: dict[str, str]) -> Any:
         ) from None
     spark_dir = Path(env["PRICER_SPARK_DIR"])
     (spark_dir / "tmp").mkdir(parents=True, exist_ok=True)
+    (spark_dir / "log4j2.properties").write_text(LOG4J_ERRORS_ONLY, encoding="utf-8")
+    # pyspark 4.3 warns on every pandas UDF that pandas 3 is not fully supported; the
+    # DuckDB/Spark parity test checks the UDFs' output with the pandas installed.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
     # Spark's Python workers must run this interpreter, which has pricer installed.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)

@@ -29,12 +29,20 @@ import yaml
 from pricer import knobs
 from pricer.errors import UsageError
 from pricer.raw import LINES_SCHEMA, RawFile, find_raw_files, iter_line_batches
+from pricer.tokenizer import curated_schema
 
 DEFAULT_SPARK_DIR = Path("data/spark")
 RAW_LINES_VIEW = "pricer_raw_lines"
 CURATE_UDF = "pricer_curate"
 JSON_DUMPS_UDF = "pricer_json_dumps"
-CURATED_TYPE = "struct<is_kept:boolean,prompt:string,test_prompt:string,token_count:bigint>"
+_SPARK_TYPES = {pa.bool_(): "boolean", pa.string(): "string", pa.int64(): "bigint"}
+# The UDF's result: the curated columns of pricer.tokenizer, as a Spark struct.
+CURATED_TYPE = "struct<{}>".format(
+    ",".join(
+        f"{f.name}:{_SPARK_TYPES[f.type]}"
+        for f in curated_schema(pa.schema([("text", pa.string()), ("price", pa.float64())]))
+    )
+)
 
 
 # The session logs errors only, to stderr: Spark's default logs every stage at WARN and INFO.

@@ -17,5 +17,7 @@
 {%- endmacro %}
 
 {% macro seeded_uniform(seed, key_expr) -%}
-    (({{ pricer.seeded_hash13(seed, key_expr) }}) + 0.5) / 4503599627370496.0
+    {#- in doubles, where every step is exact: Spark would do bigint + 0.5 in decimals and
+        round the quotient to its decimal scale -#}
+    (cast({{ pricer.seeded_hash13(seed, key_expr) }} as double) + 0.5) / 4503599627370496.0
 {%- endmacro %}

@@ -80,3 +80,30 @@ def test_unknown_engine_is_a_usage_error(tmp_path: Path, capsys) -> None:
         main(["build", "--engine", "postgres", "--raw", str(tmp_path)])
     assert exit_info.value.code == 2
     assert "invalid choice: 'postgres'" in capsys.readouterr().err
+
+
+def test_spark_build_without_java_says_so(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "meta_Automotive.jsonl").write_text('{"title": "t"}\n')
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "pricer"),
+            "build",
+            "--engine",
+            "spark",
+            "--raw",
+            str(tmp_path),
+            "--spark-dir",
+            str(tmp_path / "spark"),
+        ],
+        env={**os.environ, "JAVA_HOME": str(tmp_path / "no-java")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "Spark could not start Java" in done.stderr.splitlines()[-1]

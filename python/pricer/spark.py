@@ -102,7 +102,16 @@ def get_session(env: dict[str, str]) -> Any:
     builder = SparkSession.builder.enableHiveSupport()
     for name, value in session_parameters(env).items():
         builder = builder.config(name, value)
-    spark = builder.getOrCreate()
+    try:
+        spark = builder.getOrCreate()
+    except Exception as error:  # pyspark raises its own error classes, not importable here
+        if "JAVA_GATEWAY_EXITED" in str(error) or isinstance(error, FileNotFoundError):
+            raise UsageError(
+                "Spark could not start Java (JAVA_HOME="
+                f"{os.environ.get('JAVA_HOME', 'unset')}): it needs Java 17, see "
+                "bash scripts/install_spark.sh"
+            ) from None
+        raise
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 

@@ -58,8 +58,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default="duckdb",
         help="duckdb (default) or spark: the same models on a local Spark session "
         "(needs pip install -e '.[spark]' and Java 17; README, Running on Spark). With spark, "
-        "--db is a DuckDB file of views over the Parquet tables Spark writes, and --threads "
-        "the cores of local[N]",
+        "--db is a DuckDB file of views over the Parquet tables Spark writes (default: "
+        "SPARK_DIR/pricer.duckdb), and --threads the cores of local[N]",
     )
     parser.add_argument(
         "--spark-dir",

@@ -21,31 +21,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import DATA, PRICER, RESULTS, ensure_raw, run_measured, say
+from run import DATA, PRICER, RESULTS, dbt_profile, ensure_raw, run_measured, say
 
 ENGINES = ("duckdb", "spark")
 SPLIT_KNOBS = ["--set", "train_size=1000", "--set", "test_size=100"]
-
-
-def _model_times(target: Path) -> dict[str, float]:
-    path = target / "run_results.json"
-    if not path.is_file():
-        return {}
-    results = json.loads(path.read_text(encoding="utf-8"))["results"]
-    times = {
-        r["unique_id"].split(".")[-1]: round(r["execution_time"], 2)
-        for r in results
-        if r["unique_id"].startswith("model.")
-    }
-    return dict(sorted(times.items(), key=lambda kv: -kv[1]))
-
-
-def _test_seconds(target: Path) -> float:
-    path = target / "run_results.json"
-    if not path.is_file():
-        return 0.0
-    results = json.loads(path.read_text(encoding="utf-8"))["results"]
-    return round(sum(r["execution_time"] for r in results if r["unique_id"].startswith("test.")), 1)
 
 
 def bench_engine(rows: int, engine: str, raw: Path) -> dict[str, Any]:
@@ -65,6 +44,7 @@ def bench_engine(rows: int, engine: str, raw: Path) -> dict[str, Any]:
     exported = run_measured([PRICER, "export", "--db", db, "--out", work / "out"], work / "x.log")
     manifest = json.loads((work / "out" / "manifest.json").read_text(encoding="utf-8"))
     items = manifest["counts"]["items"]
+    profile = dbt_profile(target, built.wall_s, built.timeline)
     return {
         "engine": engine,
         "build": built.as_dict(),
@@ -73,8 +53,8 @@ def bench_engine(rows: int, engine: str, raw: Path) -> dict[str, Any]:
         "peak_rss_tree_mb": round(max(built.peak_rss_tree_mb, exported.peak_rss_tree_mb)),
         "items": items,
         "items_per_s": round(items / (built.wall_s + exported.wall_s)),
-        "dbt_test_s": _test_seconds(target),
-        "model_s": _model_times(target),
+        "dbt_test_s": profile["by_type_s"].get("test", 0.0),
+        "model_s": {m["node"]: m["execution_time"] for m in profile["models"]},
         "train_sha256": _sha256(work / "out" / "train.parquet"),
     }
 

@@ -35,7 +35,21 @@ DEFAULT_SPARK_DIR = Path("data/spark")
 RAW_LINES_VIEW = "pricer_raw_lines"
 CURATE_UDF = "pricer_curate"
 JSON_DUMPS_UDF = "pricer_json_dumps"
-_SPARK_TYPES = {pa.bool_(): "boolean", pa.string(): "string", pa.int64(): "bigint"}
+_SPARK_TYPES = {
+    pa.bool_(): "boolean",
+    pa.string(): "string",
+    pa.int64(): "bigint",
+    pa.binary(): "binary",
+}
+
+
+def spark_ddl(schema: pa.Schema) -> str:
+    """An Arrow schema as a Spark DDL column list (`name type [not null], ...`)."""
+    return ", ".join(
+        f"{f.name} {_SPARK_TYPES[f.type]}" + ("" if f.nullable else " not null") for f in schema
+    )
+
+
 # The UDF's result: the curated columns of pricer.tokenizer, as a Spark struct.
 CURATED_TYPE = "struct<{}>".format(
     ",".join(
@@ -139,12 +153,7 @@ def register_raw_lines(spark: Any, raw_dir: Path) -> int:
     paths = spark.createDataFrame(
         [(str(f.path.resolve()), f.category) for f in files], "path string, category string"
     ).repartition(len(files))
-    schema = (
-        "source_file string not null, category string not null, "
-        "line_number bigint not null, line_bytes binary not null"
-    )
-    assert [f.name for f in LINES_SCHEMA] == [c.split()[0] for c in schema.split(", ")]
-    lines = paths.mapInArrow(_split_files, schema)
+    lines = paths.mapInArrow(_split_files, spark_ddl(_SPARK_LINES_SCHEMA))
     lines.createOrReplaceTempView(RAW_LINES_VIEW)
     return len(files)
 

@@ -295,7 +295,7 @@ def pricer_counts(db: Path) -> dict[str, Any]:
             return int(con.sql(sql).fetchall()[0][0])
 
         return {
-            "raw_rows": scalar("select count(*) from stg_meta__lines"),
+            "raw_rows": scalar("select count(*) from stg_meta__rows"),
             "rejects": scalar("select count(*) from rejects"),
             "rejects_by_reason": dict(
                 con.sql(

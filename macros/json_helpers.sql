@@ -218,3 +218,57 @@
         "schema_of_variant(list_element) = 'STRING'"
     ) }}
 {%- endmacro %}
+
+{#
+    The members `keys` of the JSON object in a line's text, parsing the text once; null when
+    the text is not strict JSON. DuckDB extracts the members straight from the text (its
+    json_extract raises on malformed text, which try() turns into null); Spark parses it to a
+    VARIANT first (parse_json_strict).
+#}
+{% macro json_line_members(text_expr, keys) -%}
+    {{ return(adapter.dispatch('json_line_members', 'pricer')(text_expr, keys)) }}
+{%- endmacro %}
+
+{% macro default__json_line_members(text_expr, keys) -%}
+    case
+        when {{ pricer.is_strict_json(text_expr) }}
+            then try(json_extract({{ text_expr }}, [
+                {%- for key in keys %}'$.{{ key }}'{{ ", " if not loop.last }}{% endfor -%}
+            ]))
+    end
+{%- endmacro %}
+
+{% macro spark__json_line_members(text_expr, keys) -%}
+    case
+        when {{ pricer.parse_json_strict(text_expr) }} is not null
+            then {{ pricer.json_members(pricer.parse_json_strict(text_expr), keys) }}
+    end
+{%- endmacro %}
+
+{#
+    The kind of the JSON value a line holds (see json_kind), given json_line_members() of it.
+    DuckDB reads it off the first character of the text, which for valid JSON decides the kind
+    (no second parse); Spark asks the VARIANT.
+#}
+{% macro json_line_kind(text_expr, members_expr) -%}
+    {{ return(adapter.dispatch('json_line_kind', 'pricer')(text_expr, members_expr)) }}
+{%- endmacro %}
+
+{% macro default__json_line_kind(text_expr, members_expr) -%}
+    case
+        when {{ members_expr }} is not null
+            then case left(ltrim({{ text_expr }}, chr(9) || chr(10) || chr(13) || ' '), 1)
+                when '{' then 'object'
+                when '[' then 'array'
+                when '"' then 'string'
+                when 't' then 'boolean'
+                when 'f' then 'boolean'
+                when 'n' then 'null'
+                else 'number'
+            end
+    end
+{%- endmacro %}
+
+{% macro spark__json_line_kind(text_expr, members_expr) -%}
+    {{ pricer.json_kind(pricer.parse_json_strict(text_expr)) }}
+{%- endmacro %}

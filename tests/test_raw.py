@@ -29,14 +29,30 @@ def test_read_raw_dir_numbers_every_line_of_every_file(tmp_path: Path, monkeypat
     monkeypatch.setattr(raw, "CHUNK_BYTES", 7)
     (tmp_path / "meta_Automotive.jsonl").write_bytes(b'{"a": 1}\n\n\xff\xfe bad\n{"b": 2}')
     (tmp_path / "meta_Electronics.jsonl").write_bytes(b"x\r\n" * 5)
-    got = _lines(raw.read_raw_dir(tmp_path))
+    got = _lines(raw.read_raw_dir(tmp_path).reader())
     expected = [
-        ("meta_Automotive.jsonl", 1, b'{"a": 1}'),
-        ("meta_Automotive.jsonl", 2, b""),
-        ("meta_Automotive.jsonl", 3, b"\xff\xfe bad"),
-        ("meta_Automotive.jsonl", 4, b'{"b": 2}'),
-    ] + [("meta_Electronics.jsonl", n, b"x\r") for n in range(1, 6)]
+        ("meta_Automotive.jsonl", 1, b'{"a": 1}\n'),
+        ("meta_Automotive.jsonl", 2, b"\n"),
+        ("meta_Automotive.jsonl", 3, b"\xff\xfe bad\n"),
+        ("meta_Automotive.jsonl", 4, b'{"b": 2}\n'),
+    ] + [("meta_Electronics.jsonl", n, b"x\r\n") for n in range(1, 6)]
     assert got == expected
+    # The stream starts over at every scan (DuckDB scans the source once per query).
+    assert _lines(raw.read_raw_dir(tmp_path).reader()) == expected
+    # Spark's view: the same lines without their newline.
+    files = raw.find_raw_files(tmp_path)
+    spark = [
+        (name, number, line)
+        for f in files
+        for batch in raw.iter_line_batches(f)
+        for name, number, line in zip(
+            batch.column(0).to_pylist(),
+            batch.column(2).to_pylist(),
+            batch.column(3).to_pylist(),
+            strict=True,
+        )
+    ]
+    assert spark == [(name, number, line[:-1]) for name, number, line in expected]
 
 
 def test_prefetched_keeps_order_and_raises_the_producers_error() -> None:
@@ -66,3 +82,66 @@ def test_prefetched_stops_its_producer_when_the_consumer_stops() -> None:
     stream.close()
     assert not any(t.name == "raw-lines" and t.is_alive() for t in threading.enumerate())
     assert len(produced) <= 3 + 2 + 1  # taken, queued, and the one waiting to be queued
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 7, 64, 1 << 20])
+@pytest.mark.parametrize("gz", [False, True])
+def test_lines_match_pythons_split_at_any_chunk_size(tmp_path: Path, monkeypatch, chunk, gz) -> None:
+    import gzip
+    import random
+
+    monkeypatch.setattr(raw, "CHUNK_BYTES", chunk)
+    rng = random.Random(chunk)
+    pieces = [b"", b"\n", b"\r", b"\xff", b"{}", b"x" * 40, "é€".encode(), b"\x00"]
+    data = b"".join(rng.choice(pieces) for _ in range(400))
+    name = "meta_Automotive.jsonl" + (".gz" if gz else "")
+    (tmp_path / name).write_bytes(gzip.compress(data) if gz else data)
+    got = _lines(raw.read_raw_dir(tmp_path).reader())
+    # Oracle: split on b"\n" only; a final newline does not start another line.
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    assert [number for _, number, _ in got] == list(range(1, len(lines) + 1))
+    assert [line for _, _, line in got] == [line + b"\n" for line in lines]
+
+
+def test_a_broken_gzip_file_is_named_with_offset_and_lines(tmp_path: Path) -> None:
+    import gzip
+
+    data = b'{"title": "x"}\n' * 50_000
+    whole = gzip.compress(data)
+    (tmp_path / "meta_Automotive.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(raw.RawReadError) as error:
+        _lines(raw.read_raw_dir(tmp_path).reader())
+    message = str(error.value)
+    assert message.startswith("meta_Automotive.jsonl.gz: cannot decompress")
+    assert "truncated" in message and "compressed byte" in message and "lines" in message
+
+
+def test_a_plain_file_named_gz_is_named(tmp_path: Path) -> None:
+    (tmp_path / "meta_Automotive.jsonl.gz").write_bytes(b'{"title": "x"}\n')
+    with pytest.raises(raw.RawReadError, match=r"^meta_Automotive.jsonl.gz: cannot decompress"):
+        _lines(raw.read_raw_dir(tmp_path).reader())
+
+
+def test_scan_warns_of_near_misses_empty_and_utf16_files_and_missing_categories(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "meta_Appliances.jsonl").write_bytes(b'{"title": "x"}\n')
+    (tmp_path / "meta_X.json").write_bytes(b"{}\n")
+    (tmp_path / "meta_Y.JSONL").write_bytes(b"{}\n")
+    (tmp_path / "meta_Automotive.jsonl").write_bytes(b"")
+    (tmp_path / "meta_Electronics.jsonl").write_bytes('{"title": "x"}\n'.encode("utf-16"))
+    (tmp_path / "notes.txt").write_bytes(b"not data")
+    scan = raw.scan_raw_dir(tmp_path, ["Appliances", "Automotive", "Electronics", "Toys"])
+    assert [f.name for f in scan.files] == [
+        "meta_Appliances.jsonl",
+        "meta_Automotive.jsonl",
+        "meta_Electronics.jsonl",
+    ]
+    text = "\n".join(scan.warnings)
+    assert "meta_X.json: not read" in text and "meta_Y.JSONL: not read" in text
+    assert "notes.txt" not in text
+    assert "meta_Automotive.jsonl: empty file" in text
+    assert "meta_Electronics.jsonl: looks like UTF-16" in text
+    assert scan.missing_categories == ["Toys"]

@@ -191,7 +191,7 @@ def test_key_numbers_equal_the_marts(rendered, con) -> None:
         element = page.by_id[f"num-{key}"]
         return int(element["data-value"])
 
-    assert number("raw_rows") == scalar(con, "select count(*) from stg_meta__lines")
+    assert number("raw_rows") == scalar(con, "select count(*) from stg_meta__rows")
     assert number("rejects") == scalar(con, "select count(*) from rejects")
     assert number("items") == scalar(con, "select count(*) from items")
     assert number("sampled") == scalar(con, "select count(*) from sampled_items")
@@ -279,7 +279,7 @@ def test_missing_db_is_one_line_and_exit_1(tmp_path: Path, capsys) -> None:
 def test_db_without_the_marts_is_one_line_and_exit_1(tmp_path: Path, capsys) -> None:
     db = tmp_path / "partial.duckdb"
     with duckdb.connect(str(db)) as con:
-        con.execute("create table stg_meta__lines (line_number bigint)")
+        con.execute("create table stg_meta__rows (line_number bigint)")
         con.execute("create table items (item_key varchar)")
     out = tmp_path / "report.html"
     code = main(["report", "--db", str(db), "--out", str(out)])

@@ -16,7 +16,8 @@ staged_rows as (
         details_json,
         price
     from {{ ref('stg_meta__rows') }}
-    where reject_reason is null
+    -- spec 2.1: stg_meta__rows applies the price range, the first and cheapest rule
+    where reject_reason is null and is_price_in_range
 ),
 
 priced as (
@@ -25,7 +26,6 @@ priced as (
         -- spec 3: Python's round(), half to even
         cast({{ pricer.round_half_even('price') }} as integer) as slot
     from staged_rows
-    where price >= {{ var('min_price') }} and price <= {{ var('max_price') }}
 )
 
 select * from priced

@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 {# The item text (spec 2.5-2.6): scrubbed title, a newline, scrubbed contents. #}
 with
 

@@ -1,6 +1,9 @@
 {#
-    One row per raw line: the line parsed and typed, or the reason it is rejected (spec 1).
-    Rows with a null reject_reason are the staged rows; the others feed the rejects mart.
+    One row per raw line: the line parsed once and typed, or the reason it is rejected
+    (spec 1). Rows with a null reject_reason are the staged rows; the others feed the rejects
+    mart. Only what the rules read is kept: the description, features and details of a row are
+    read only when its price passes the price rule (spec 2.1, the cheapest rule), since no
+    other row can become an item; the raw line itself is not stored.
 #}
 with
 
@@ -20,7 +23,11 @@ decoded as (
         source_file,
         category,
         line_number,
-        {{ pricer.utf8_or_null('line_bytes') }} as line_text
+        octet_length(line_bytes) > {{ var('max_line_bytes') | int }} + 1 as is_too_long,
+        case
+            when octet_length(line_bytes) <= {{ var('max_line_bytes') | int }} + 1
+                then {{ pricer.utf8_or_null('line_bytes') }}
+        end as line_text
     from lines
 ),
 
@@ -29,21 +36,10 @@ parsed as (
         source_file,
         category,
         line_number,
+        is_too_long,
         line_text,
-        {{ pricer.parse_json_strict('line_text') }} as line_json
+        {{ pricer.json_line_members('line_text', keys) }} as field_values
     from decoded
-),
-
-extracted as (
-    select
-        source_file,
-        category,
-        line_number,
-        line_text,
-        line_json,
-        {{ pricer.json_kind('line_json') }} as line_kind,
-        {{ pricer.json_members('line_json', keys) }} as field_values
-    from parsed
 ),
 
 typed as (
@@ -51,9 +47,10 @@ typed as (
         source_file,
         category,
         line_number,
+        is_too_long,
         line_text,
-        line_json,
-        line_kind,
+        field_values,
+        {{ pricer.json_line_kind('line_text', 'field_values') }} as line_kind,
         {{ pricer.json_member('field_values', keys, 'title') }} as title_json,
         {{ pricer.json_member('field_values', keys, 'description') }} as description_json,
         {{ pricer.json_member('field_values', keys, 'features') }} as features_json,
@@ -61,7 +58,7 @@ typed as (
             as details_json,
         {{ pricer.json_member('field_values', keys, 'price') }} as price_json,
         {{ pricer.json_member('field_values', keys, 'parent_asin') }} as parent_asin_json
-    from extracted
+    from parsed
 ),
 
 checked as (
@@ -90,12 +87,13 @@ classified as (
     select
         *,
         case
+            when is_too_long then 'line too long'
             when line_text is null then 'invalid utf-8'
             when
-                line_json is null
+                field_values is null
                 and {{ pricer.trim_chars('line_text', "chr(9) || chr(10) || chr(13) || ' '") }} = ''
                 then 'empty line'
-            when line_json is null then 'invalid json'
+            when field_values is null then 'invalid json'
             when line_kind <> 'object' then 'json is not an object'
             when coalesce(title_kind <> 'string', true) then 'title is not a string'
             when not description_ok then 'description is not a list of strings'
@@ -103,7 +101,11 @@ classified as (
             when price_kind in ('boolean', 'array', 'object') then 'price is not a number'
             when price_kind = 'string' and price_string <> 'None' and price is null
                 then 'price string does not parse'
-        end as reject_reason
+        end as reject_reason,
+        -- spec 2.1, the cheap rule: only these rows can become items
+        coalesce(
+            price >= {{ var('min_price') }} and price <= {{ var('max_price') }}, false
+        ) as is_price_in_range
     from priced
 ),
 
@@ -118,17 +120,24 @@ final as (
             when reject_reason = 'price string does not parse' then price_string
             when
                 reject_reason in ('invalid json', 'json is not an object')
-                then left(line_text, 200)
+                then rtrim(left(line_text, 200), chr(10))
         end as reject_detail,
         {{ pricer.json_string_value('title_json') }} as title,
-        coalesce(
-            {{ pricer.json_string_list('description_json') }}, {{ pricer.empty_string_list() }}
-        ) as description,
-        coalesce(
-            {{ pricer.json_string_list('features_json') }}, {{ pricer.empty_string_list() }}
-        ) as features,
+        case when reject_reason is null then is_price_in_range end as is_price_in_range,
+        case when reject_reason is null and is_price_in_range then
+            coalesce(
+                {{ pricer.json_string_list('description_json') }},
+                {{ pricer.empty_string_list() }}
+            )
+        end as description,
+        case when reject_reason is null and is_price_in_range then
+            coalesce(
+                {{ pricer.json_string_list('features_json') }}, {{ pricer.empty_string_list() }}
+            )
+        end as features,
         details_json is not null as has_details,
-        details_json,
+        case when reject_reason is null and is_price_in_range then details_json end
+            as details_json,
         price,
         {{ pricer.json_text('price_json') }} as price_raw,
         {{ pricer.json_string_value('parent_asin_json') }} as parent_asin

@@ -153,8 +153,8 @@ def summarise(result: BuildResult) -> None:
         tables = {
             row[0] for row in con.sql("select table_name from information_schema.tables").fetchall()
         }
-        if "stg_meta__lines" in tables:
-            result.raw_rows = con.sql("select count(*) from stg_meta__lines").fetchall()[0][0]
+        if "stg_meta__rows" in tables:
+            result.raw_rows = con.sql("select count(*) from stg_meta__rows").fetchall()[0][0]
         if "rejects" in tables:
             result.rejects = dict(
                 con.sql(

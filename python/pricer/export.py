@@ -79,7 +79,7 @@ def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         return int(con.sql(sql).fetchall()[0][0])
 
     counts = {
-        "raw_rows": scalar("select count(*) from stg_meta__lines"),
+        "raw_rows": scalar("select count(*) from stg_meta__rows"),
         "rejects": scalar("select count(*) from rejects"),
         "items": scalar("select count(*) from items"),
         "sampled": scalar("select count(*) from sampled_items"),

@@ -29,7 +29,7 @@ CHARTS_DIR = "charts"
 
 # Tables and marts the page reads; a build that stopped before them is reported by name.
 REQUIRED_TABLES = (
-    "stg_meta__lines",
+    "stg_meta__rows",
     "rejects",
     "items",
     "sampled_items",
@@ -122,7 +122,7 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 
 def read_numbers(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     numbers = {
-        "raw_rows": _scalar(con, "select count(*) from stg_meta__lines"),
+        "raw_rows": _scalar(con, "select count(*) from stg_meta__rows"),
         "rejects": _scalar(con, "select count(*) from rejects"),
         "items": _scalar(con, "select count(*) from items"),
         "sampled": _scalar(con, "select count(*) from sampled_items"),

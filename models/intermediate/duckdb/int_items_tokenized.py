@@ -5,6 +5,19 @@ stays bounded by the batch size. A progress bar (count and rate) shows on a term
 """
 
 
+# The item's columns carried through, so that nothing downstream reads the scrubbed text again.
+PASS_THROUGH = (
+    "item_key",
+    "category",
+    "parent_asin",
+    "source_file",
+    "line_number",
+    "price",
+    "slot",
+    "title",
+)
+
+
 def model(dbt, session):
     import sys
 
@@ -13,7 +26,7 @@ def model(dbt, session):
     from pricer.tokenizer import curate_batches
 
     dbt.config(materialized="table")
-    scrubbed = dbt.ref("int_items_scrubbed").project("item_key, item_text, price")
+    scrubbed = dbt.ref("int_items_scrubbed").project(", ".join(("item_text", *PASS_THROUGH)))
     total = scrubbed.count("*").fetchall()[0][0]
     bar = tqdm(
         total=total,
@@ -38,5 +51,6 @@ def model(dbt, session):
         price_prefix=dbt.config.get("price_prefix"),
         workers=int(dbt.config.get("workers")),
         batch_size=5_000,
+        pass_through=PASS_THROUGH,
         progress=progress,
     )

@@ -9,14 +9,27 @@ with
 scrubbed_items as (
     select
         item_key,
-        item_text,
-        price
+        category,
+        parent_asin,
+        source_file,
+        line_number,
+        price,
+        slot,
+        title,
+        item_text
     from {{ ref('int_items_scrubbed') }}
 ),
 
 curated as (
     select
         item_key,
+        category,
+        parent_asin,
+        source_file,
+        line_number,
+        price,
+        slot,
+        title,
         pricer_curate(item_text, price) as curation
     from scrubbed_items
 ),
@@ -24,6 +37,13 @@ curated as (
 tokenized as (
     select
         item_key,
+        category,
+        parent_asin,
+        source_file,
+        line_number,
+        price,
+        slot,
+        title,
         curation.is_kept,
         curation.prompt,
         curation.test_prompt,

@@ -7,7 +7,8 @@ rows in ``items``) into memory, untimed, then times loading the fastest exact to
 ``load_tokenizer`` (it is being rewritten), quicktok's ``llama3`` encoder is used directly
 (``encode_batch``), which is the fast part of that backend without its exactness checks.
 
-    .venv/bin/python bench/floor.py --db data/bench/100000/pricer.duckdb [--workers 2] [--json PATH]
+    .venv/bin/python bench/floor.py --db data/bench/100000/pricer.duckdb --raw data/bench/100000/raw\
+        [--workers 2] [--json PATH]
 """
 
 from __future__ import annotations
@@ -28,8 +29,13 @@ semi join items on scrubbed.item_key = items.item_key
 """
 
 
-def load_texts(db: Path) -> list[str]:
+def load_texts(db: Path, raw_dir: Path) -> list[str]:
+    """The scrubbed texts of the kept items. int_items_scrubbed is a view over the raw files
+    (nothing of it is stored), so the raw source is attached first."""
+    from pricer.duckdb_plugin import attach_raw
+
     with duckdb.connect(str(db), read_only=True) as con:
+        attach_raw(con, raw_dir)
         return [row[0] for row in con.sql(TEXTS_SQL).fetchall()]
 
 
@@ -77,12 +83,13 @@ def _count_tokens(result: Any) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, required=True, help="DuckDB file of a pricer build")
+    parser.add_argument("--raw", type=Path, required=True, help="the raw folder it was built on")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--tokenizer", default="meta-llama/Meta-Llama-3.1-8B")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     started = time.perf_counter()
-    texts = load_texts(args.db)
+    texts = load_texts(args.db, args.raw)
     read = time.perf_counter() - started
     result = {"workers": args.workers, "read_texts_seconds": read}
     result.update(tokenize(texts, args.workers, args.tokenizer))

@@ -364,6 +364,8 @@ def run_c(work: Path, workers: int) -> dict[str, Any]:
             BENCH / "floor.py",
             "--db",
             work / "pricer.duckdb",
+            "--raw",
+            work / "raw",
             "--workers",
             workers,
             "--json",

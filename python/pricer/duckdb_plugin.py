@@ -9,6 +9,8 @@ view has nothing behind it: the staged rows and the rejects are tables.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
@@ -31,3 +33,24 @@ class Plugin(BasePlugin):
             raise ValueError(f"source {source_config.table_name()} needs meta raw_dir")
         known = [category.name for category in knobs.categories()]
         return RawLines(find_raw_files(raw_dir, known))
+
+
+def attach_raw(con: Any, raw_dir: str | Path) -> None:
+    """Put the raw files back behind the source view of a built database, on connection
+    `con`, so that the views over the raw files (stg_meta__lines, stg_meta__other_fields,
+    int_items_described, int_items_scrubbed) answer outside a dbt run too:
+
+        con = duckdb.connect("data/pricer.duckdb")
+        attach_raw(con, "data/default")
+        con.sql("from stg_meta__other_fields limit 5")
+    """
+    rows = con.sql(
+        "select sql from duckdb_views() where schema_name = 'raw' and view_name = 'meta_lines'"
+    ).fetchall()
+    if not rows:
+        raise ValueError("this database has no raw.meta_lines view: was it built by pricer?")
+    match = re.search(r"from\s+\"?(\w+)\"?\s*;?\s*$", rows[0][0], re.IGNORECASE)
+    if match is None:
+        raise ValueError(f"cannot read the raw source view: {rows[0][0]}")
+    known = [category.name for category in knobs.categories()]
+    con.register(match.group(1), RawLines(find_raw_files(raw_dir, known)))

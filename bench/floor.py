@@ -7,7 +7,8 @@ rows in ``items``) into memory, untimed, then times loading the fastest exact to
 ``load_tokenizer`` (it is being rewritten), quicktok's ``llama3`` encoder is used directly
 (``encode_batch``), which is the fast part of that backend without its exactness checks.
 
-    .venv/bin/python bench/floor.py --db data/bench/100000/pricer.duckdb --raw data/bench/100000/raw\
+    .venv/bin/python bench/floor.py --db data/bench/100000/pricer.duckdb \
+        --raw data/bench/100000/raw
         [--workers 2] [--json PATH]
 """
 

@@ -86,7 +86,9 @@ def test_prefetched_stops_its_producer_when_the_consumer_stops() -> None:
 
 @pytest.mark.parametrize("chunk", [1, 3, 7, 64, 1 << 20])
 @pytest.mark.parametrize("gz", [False, True])
-def test_lines_match_pythons_split_at_any_chunk_size(tmp_path: Path, monkeypatch, chunk, gz) -> None:
+def test_lines_match_pythons_split_at_any_chunk_size(
+    tmp_path: Path, monkeypatch, chunk, gz
+) -> None:
     import gzip
     import random
 

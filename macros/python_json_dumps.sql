@@ -11,7 +11,29 @@
     {{ return(adapter.dispatch('py_json_dumps', 'pricer')(json_expr)) }}
 {%- endmacro %}
 
+{#
+    DuckDB. Fast path, for the ~70% of details whose minified text is printable ASCII with no
+    backslash (so no string needs an escape) and no number but integers (the only numbers
+    json() writes as Python does; -0 excluded): json.dumps is the minified text with a space
+    after every "," and ":" outside strings. One regex pass marks them: each match is a whole
+    string or a run of other characters, then an optional separator, so matching never starts
+    inside a string. Checked against Python on every details value of 1M generated rows.
+    Other details take the general path: token by token.
+#}
 {% macro default__py_json_dumps(json_expr) -%}
+    {%- set minified = "cast(json(" ~ json_expr ~ ") as varchar)" -%}
+    case
+        when not regexp_matches(
+            {{ minified }}, '[^\x{20}-\x{7e}]|\\|[:,\[]-?[0-9]+[.eE]|[:,\[]-0[,\]}]'
+        )
+            then replace(replace(replace(
+                regexp_replace({{ minified }}, '("[^"]*"|[^",:]+)([,:]?)', '\1\2' || chr(1), 'g'),
+                ',' || chr(1), ', '), ':' || chr(1), ': '), chr(1), '')
+        else {{ pricer.py_json_dumps_tokens(json_expr) }}
+    end
+{%- endmacro %}
+
+{% macro py_json_dumps_tokens(json_expr) -%}
     array_to_string(
         list_transform(
             regexp_extract_all(

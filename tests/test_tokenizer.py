@@ -593,3 +593,35 @@ def test_arrow_edge_cases() -> None:
     batch = curate([], [], tokenizer=KNOB, **SPEC)
     assert batch.to_arrow().num_rows == 0
     assert np.array_equal(np.asarray(batch.keep), np.array([], dtype=bool))
+
+
+@pytest.mark.parametrize("chars_per_token", [1, 2, 4])
+def test_curate_from_text_heads_matches_the_spec(
+    tok: Llama3Tokenizer,
+    reference: Tokenizer,
+    generated: tuple[list[str], list[float]],
+    monkeypatch: pytest.MonkeyPatch,
+    chars_per_token: int,
+) -> None:
+    """The encoder reads only a head of each text (cut where the pre-tokenizer must split);
+    with small heads nearly every text is cut, and many heads hold too few tokens and are
+    encoded again whole: both paths against the oracle."""
+    import pricer.tokenizer as module
+
+    monkeypatch.setattr(module, "HEAD_CHARS_PER_TOKEN", chars_per_token)
+    seen: dict[str, int] = {"heads": 0}
+    real = module._SAFE_CUT
+
+    class CountingCut:
+        def search(self, text: str, pos: int):  # type: ignore[no-untyped-def]
+            found = real.search(text, pos)
+            seen["heads"] += found is not None
+            return found
+
+    monkeypatch.setattr(module, "_SAFE_CUT", CountingCut())
+    texts, prices = generated
+    texts = texts[:600] + random_texts(300, seed=23, lo=400, hi=2500)
+    prices = prices[:600] + [float(p % 1000) + 0.5 for p in range(300)]
+    batch = curate(texts, prices, tokenizer=tok, workers=2, **SPEC)
+    check_batch(reference, texts, prices, batch)
+    assert seen["heads"] > len(texts) // 3

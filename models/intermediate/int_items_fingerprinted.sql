@@ -1,7 +1,8 @@
+{{ config(materialized='view') }}
 {#
     Each curated item with what duplicate detection compares: the normalised title and the
     item text, i.e. the decoded product text of the prompt, without the question and the
-    price line (spec 2.8).
+    price line (spec 2.8). A view: its three readers compute it from the stored prompts.
 #}
 with
 

@@ -1,6 +1,8 @@
+{{ config(materialized='view') }}
 {#
     The curated items (spec 2): every staged row that passed the price, length and token
-    rules, with its prompt. Grain: one row per kept item.
+    rules, with its prompt. Grain: one row per kept item. A view of the tokenized items, which
+    hold the prompts once.
 #}
 with
 

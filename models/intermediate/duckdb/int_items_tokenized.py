@@ -21,15 +21,16 @@ PASS_THROUGH = (
 def model(dbt, session):
     import sys
 
+    import pyarrow as pa
     from tqdm import tqdm
 
+    from pricer.raw import prefetched
     from pricer.tokenizer import curate_batches
 
     dbt.config(materialized="table")
     scrubbed = dbt.ref("int_items_scrubbed").project(", ".join(("item_text", *PASS_THROUGH)))
-    total = scrubbed.count("*").fetchall()[0][0]
+    # No total: counting the scrubbed items would compute them twice (they are a view).
     bar = tqdm(
-        total=total,
         desc="tokenize",
         unit=" items",
         file=sys.stderr,
@@ -39,11 +40,12 @@ def model(dbt, session):
 
     def progress(done: int) -> None:
         bar.update(done - bar.n)
-        if done >= total:
-            bar.close()
 
+    # The scrubbed items are a view over the raw files: reading the next batch (DuckDB, which
+    # releases the GIL) on a background thread overlaps it with tokenizing this one.
+    source = scrubbed.to_arrow_reader(batch_size=5_000)
     return curate_batches(
-        scrubbed.to_arrow_reader(batch_size=5_000),
+        pa.RecordBatchReader.from_batches(source.schema, prefetched(iter(source))),
         tokenizer=dbt.config.get("tokenizer"),
         min_tokens=int(dbt.config.get("min_tokens")),
         max_tokens=int(dbt.config.get("max_tokens")),

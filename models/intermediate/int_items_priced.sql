@@ -10,22 +10,40 @@ staged_rows as (
         line_number,
         parent_asin,
         title,
-        description,
-        features,
         has_details,
-        details_json,
         price
     from {{ ref('stg_meta__rows') }}
     -- spec 2.1: stg_meta__rows applies the price range, the first and cheapest rule
     where reject_reason is null and is_price_in_range
 ),
 
+item_texts as (
+    select
+        item_key,
+        description,
+        features,
+        details_json
+    from {{ ref('stg_meta__item_texts') }}
+),
+
 priced as (
     select
-        *,
+        staged_rows.item_key,
+        staged_rows.category,
+        staged_rows.source_file,
+        staged_rows.line_number,
+        staged_rows.parent_asin,
+        staged_rows.title,
+        item_texts.description,
+        item_texts.features,
+        staged_rows.has_details,
+        item_texts.details_json,
+        staged_rows.price,
         -- spec 3: Python's round(), half to even
-        cast({{ pricer.round_half_even('price') }} as integer) as slot
+        cast({{ pricer.round_half_even('staged_rows.price') }} as integer) as slot
     from staged_rows
+    inner join item_texts
+        on staged_rows.item_key = item_texts.item_key
 )
 
 select * from priced

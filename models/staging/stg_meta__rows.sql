@@ -1,9 +1,9 @@
 {#
     One row per raw line: the line parsed once and typed, or the reason it is rejected
     (spec 1). Rows with a null reject_reason are the staged rows; the others feed the rejects
-    mart. Only what the rules read is kept: the description, features and details of a row are
-    read only when its price passes the price rule (spec 2.1, the cheapest rule), since no
-    other row can become an item; the raw line itself is not stored.
+    mart. The price rule (spec 2.1, the cheapest) is applied here, so that only rows that can
+    become items have their texts read (stg_meta__item_texts). Neither the raw line nor its
+    long fields are stored: a row is a few short columns.
 #}
 with
 
@@ -124,20 +124,7 @@ final as (
         end as reject_detail,
         {{ pricer.json_string_value('title_json') }} as title,
         case when reject_reason is null then is_price_in_range end as is_price_in_range,
-        case when reject_reason is null and is_price_in_range then
-            coalesce(
-                {{ pricer.json_string_list('description_json') }},
-                {{ pricer.empty_string_list() }}
-            )
-        end as description,
-        case when reject_reason is null and is_price_in_range then
-            coalesce(
-                {{ pricer.json_string_list('features_json') }}, {{ pricer.empty_string_list() }}
-            )
-        end as features,
         details_json is not null as has_details,
-        case when reject_reason is null and is_price_in_range then details_json end
-            as details_json,
         price,
         {{ pricer.json_text('price_json') }} as price_raw,
         {{ pricer.json_string_value('parent_asin_json') }} as parent_asin

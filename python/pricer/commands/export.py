@@ -28,7 +28,7 @@ HELP = """Export a finished build (spec 6) into a folder laid out as a Hugging F
 --format adds fine-tuning files (spec 10), under OUT/finetune/FORMAT/:
   openai-chat        train.jsonl, validation.jsonl: {"messages": [system, user, assistant]}
                      from the first --chat-train-rows train rows and the next --chat-val-rows
-  prompt-completion  one FILE per split, SPLIT.jsonl: {"prompt": test prompt,
+  prompt-completion  SPLIT.jsonl for each split: {"prompt": test prompt,
                      "completion": the rest of the training prompt}, every row
 The strings are the openai_chat_* vars in dbt_project.yml.
 

@@ -55,7 +55,7 @@ def bench_engine(rows: int, engine: str, raw: Path) -> dict[str, Any]:
         "items_per_s": round(items / (built.wall_s + exported.wall_s)),
         "dbt_test_s": profile["by_type_s"].get("test", 0.0),
         "model_s": {m["node"]: m["execution_time"] for m in profile["models"]},
-        "train_sha256": _sha256(work / "out" / "train.parquet"),
+        "train_sha256": _sha256(work / "out" / "data" / "train-00000-of-00001.parquet"),
     }
 
 

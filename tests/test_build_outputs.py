@@ -16,6 +16,9 @@ from pricer.build import build
 from pricer.errors import PricerError
 from pricer.export import build_knobs, check_split_sizes, export
 
+SPLIT_FILE = "data/{split}-00000-of-00001.parquet"  # issue 17: the Hub's layout
+ITEMS_FILE = "items/items-00000-of-00001.parquet"
+
 # Generator bad-line kind -> the reason pricer gives it.
 EXPECTED_REASON = {
     "truncated_json": {"invalid json"},
@@ -108,7 +111,7 @@ def test_export_files_and_schema(built_project: BuiltProject) -> None:
             join items using (item_key) where split = 'test' order by split_rank""").fetchall()
     assert train_n == built_project.vars["train_size"] and test_n == built_project.vars["test_size"]
     for name, expected in (("train", train_expected), ("test", test_expected)):
-        table = pq.read_table(out / f"{name}.parquet")
+        table = pq.read_table(out / SPLIT_FILE.format(split=name))
         assert table.schema.names == ["text", "price"]
         assert str(table.schema.field("text").type) == "string"
         assert str(table.schema.field("price").type) == "double"
@@ -116,14 +119,14 @@ def test_export_files_and_schema(built_project: BuiltProject) -> None:
             list(zip(table["text"].to_pylist(), table["price"].to_pylist(), strict=True))
             == expected
         )
-    for text in pq.read_table(out / "test.parquet")["text"].to_pylist():
+    for text in pq.read_table(out / SPLIT_FILE.format(split="test"))["text"].to_pylist():
         assert text.endswith("Price is $") and text.count("Price is $") == 1
-    loaded = datasets.load_from_disk(str(out / "hf"))
+    loaded = datasets.load_from_disk(str(out / "__save_to_disk__"))
     assert set(loaded) == {"train", "test"}
     assert loaded["train"].num_rows == train_n and loaded["test"].num_rows == test_n
     assert loaded["train"].features["text"].dtype == "string"
     assert loaded["train"].features["price"].dtype == "float64"
-    items = pq.read_table(out / "items.parquet")
+    items = pq.read_table(out / ITEMS_FILE)
     assert {
         "item_key",
         "category",
@@ -161,20 +164,19 @@ def rebuilt(built_project: BuiltProject, tmp_path_factory: pytest.TempPathFactor
 def test_same_seed_is_byte_identical_at_1_and_4_threads(built_project, rebuilt) -> None:
     for split in ("train", "test"):
         digests = {
-            _digest(rebuilt["t1"] / f"{split}.parquet"),
-            _digest(rebuilt["t4"] / f"{split}.parquet"),
-            _digest(built_project.out_dir / f"{split}.parquet"),
+            _digest(rebuilt["t1"] / SPLIT_FILE.format(split=split)),
+            _digest(rebuilt["t4"] / SPLIT_FILE.format(split=split)),
+            _digest(built_project.out_dir / SPLIT_FILE.format(split=split)),
         }
         assert len(digests) == 1, f"{split}.parquet differs across thread counts"
 
 
 def test_another_seed_gives_another_sample(built_project, rebuilt) -> None:
-    ours = set(pq.read_table(built_project.out_dir / "items.parquet")["item_key"].to_pylist())
-    theirs = set(pq.read_table(rebuilt["seed43"] / "items.parquet")["item_key"].to_pylist())
+    ours = set(pq.read_table(built_project.out_dir / ITEMS_FILE)["item_key"].to_pylist())
+    theirs = set(pq.read_table(rebuilt["seed43"] / ITEMS_FILE)["item_key"].to_pylist())
     assert ours != theirs
-    assert _digest(built_project.out_dir / "train.parquet") != _digest(
-        rebuilt["seed43"] / "train.parquet"
-    )
+    train = SPLIT_FILE.format(split="train")
+    assert _digest(built_project.out_dir / train) != _digest(rebuilt["seed43"] / train)
 
 
 def test_too_small_sample_fails_naming_the_numbers(built_project) -> None:

@@ -155,7 +155,11 @@ def test_the_comparison_covers_every_edge(two_builds: dict[str, Path]) -> None:
 
 def test_exports_are_byte_identical(two_builds: dict[str, Path]) -> None:
     work = two_builds["work"]
-    for name in ("train.parquet", "test.parquet", "items.parquet"):
+    for name in (  # the export's Hub layout (issue 17)
+        "data/train-00000-of-00001.parquet",
+        "data/test-00000-of-00001.parquet",
+        "items/items-00000-of-00001.parquet",
+    ):
         digests = {
             engine: hashlib.sha256((work / f"out-{engine}" / name).read_bytes()).hexdigest()
             for engine in ("duckdb", "spark")

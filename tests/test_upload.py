@@ -16,7 +16,12 @@ from hub_standin import HubStandIn, point_client_at
 from pricer.card import parse_card
 from pricer.cli import main
 from pricer.errors import PricerError
-from pricer.upload import human_size
+from pricer.upload import human_size, local_card
+
+
+def split_file(split: str) -> str:
+    return f"data/{split}-00000-of-00001.parquet"
+
 
 TOKEN = "hf_TESTTOKEN_x9qL7vR2mN4pW8zK"
 REPO = "some-user/pricer-data"
@@ -33,8 +38,10 @@ def make_export(
     charts: bool = True,
     price_type: pa.DataType | None = None,
 ) -> Path:
-    """An export folder as `pricer export` writes it (spec section 6), small."""
-    out.mkdir(parents=True, exist_ok=True)
+    """An export folder as `pricer export` writes it (spec section 6, issue 17's layout), small."""
+    (out / "data").mkdir(parents=True, exist_ok=True)
+    (out / "items").mkdir(exist_ok=True)
+    hub_files = ["README.md", "manifest.json", "items/items-00000-of-00001.parquet"]
     sizes = {"train": train, "test": test, "validation": validation}
     n = 0
     keys, cats, splits = [], [], []
@@ -53,7 +60,8 @@ def make_export(
                 "price": pa.array(prices).cast(price_type or pa.float64(), safe=False),
             }
         )
-        pq.write_table(table, out / f"{split}.parquet")
+        pq.write_table(table, out / split_file(split))
+        hub_files.append(split_file(split))
         for i in range(size):
             keys.append(f"{CATEGORIES[(n + i) % 3][0]}:{n + i + 1}")
             cats.append(CATEGORIES[(n + i) % 3][0])
@@ -71,7 +79,7 @@ def make_export(
                 "split": pa.array(splits, pa.string()),
             }
         ),
-        out / "items.parquet",
+        out / "items" / "items-00000-of-00001.parquet",
     )
     manifest = {
         "pricer_version": "0.1.0",
@@ -87,8 +95,15 @@ def make_export(
             "test": test,
             "validation": validation,
         },
+        "hub_files": sorted(hub_files),
+        "local_files": [],
     }
     (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    try:
+        card = local_card(out)
+    except PricerError:  # a deliberately broken export: the card cannot be rendered either
+        card = "---\n---\n"
+    (out / "README.md").write_text(card, encoding="utf-8")
     if charts:
         (out / "charts").mkdir(exist_ok=True)
         (out / "charts" / "price_histogram.svg").write_text(
@@ -142,9 +157,10 @@ def test_upload_is_one_private_commit_that_loads_as_a_datasetdict(hub, out, tmp_
         "charts/price_histogram.svg",
         "data/test-00000-of-00001.parquet",
         "data/train-00000-of-00001.parquet",
+        "items/items-00000-of-00001.parquet",
         "manifest.json",
     ]
-    assert repo.files["data/train-00000-of-00001.parquet"] == (out / "train.parquet").read_bytes()
+    assert repo.files[split_file("train")] == (out / split_file("train")).read_bytes()
     # The calls the client makes, in order: nothing is committed before the last one.
     assert hub.routes() == ["repo_info", "create_repo", "validate_yaml", "preupload", "commit"]
     create = json.loads(next(r for r in hub.requests if r.route == "create_repo").body)
@@ -165,9 +181,20 @@ def test_upload_is_one_private_commit_that_loads_as_a_datasetdict(hub, out, tmp_
                 {"split": "train", "path": "data/train-00000-of-00001.parquet"},
                 {"split": "test", "path": "data/test-00000-of-00001.parquet"},
             ],
-        }
+        },
+        {
+            "config_name": "items",
+            "data_files": [{"split": "train", "path": "items/items-00000-of-00001.parquet"}],
+        },
     ]
-    info = meta["dataset_info"]
+    info, items_info = meta["dataset_info"]
+    assert info["config_name"] == "default" and items_info["config_name"] == "items"
+    assert items_info["splits"][0]["num_examples"] == 40
+    assert items_info["features"] == [
+        {"name": "item_key", "dtype": "string"},
+        {"name": "category", "dtype": "string"},
+        {"name": "split", "dtype": "string"},
+    ]
     assert info["features"] == [
         {"name": "text", "dtype": "string"},
         {"name": "price", "dtype": "float64"},
@@ -176,7 +203,7 @@ def test_upload_is_one_private_commit_that_loads_as_a_datasetdict(hub, out, tmp_
     assert all(isinstance(s["num_bytes"], int) and s["num_bytes"] > 0 for s in info["splits"])
     assert (
         info["download_size"]
-        == (out / "train.parquet").stat().st_size + (out / "test.parquet").stat().st_size
+        == (out / split_file("train")).stat().st_size + (out / split_file("test")).stat().st_size
     )
     assert meta["license"] == "other" and meta["license_link"].endswith(
         "McAuley-Lab/Amazon-Reviews-2023"
@@ -204,7 +231,11 @@ def test_upload_is_one_private_commit_that_loads_as_a_datasetdict(hub, out, tmp_
     assert loaded["train"].features == datasets.Features(
         {"text": datasets.Value("string"), "price": datasets.Value("float64")}
     )
-    assert loaded["test"].to_list() == pq.read_table(out / "test.parquet").to_pylist()
+    assert loaded["test"].to_list() == pq.read_table(out / split_file("test")).to_pylist()
+    items = datasets.load_dataset(
+        str(tmp_path / "clone"), "items", split="train", cache_dir=str(tmp_path / "ds2")
+    )
+    assert items.num_rows == 40 and items.column_names == ["item_key", "category", "split"]
 
 
 def test_public_flag_and_validation_split(hub, tmp_path, capfd):
@@ -254,7 +285,7 @@ def test_dry_run_lists_files_prints_card_and_contacts_nothing(hub, out, capfd, m
     assert code == 0, err
     assert hub.requests == []
     assert "dry run: nothing is sent" in stdout
-    size = human_size((out / "train.parquet").stat().st_size)
+    size = human_size((out / split_file("train")).stat().st_size)
     assert any(
         "data/train-00000-of-00001.parquet" in line and size in line and "30 rows" in line
         for line in stdout.splitlines()
@@ -291,12 +322,25 @@ def test_no_token(hub, out, capfd, monkeypatch):
 def test_no_export_names_the_missing_files(hub, tmp_path, capfd):
     empty = tmp_path / "empty"
     empty.mkdir()
-    (empty / "train.parquet").write_bytes(b"")
+    (empty / "train.parquet").write_bytes(b"")  # the flat layout of an older pricer
     code, _, err = run(capfd, "--repo-id", REPO, "--out", str(empty))
     assert code == 1
     assert error_lines(err) == [
-        f"pricer upload: error: no export to upload in {empty}: "
-        "missing test.parquet, manifest.json; run `pricer export` first"
+        f"pricer upload: error: no export to upload in {empty}: missing manifest.json; "
+        "it has the flat layout of an older pricer: run `pricer export` first"
+    ]
+    out = make_export(tmp_path / "out")
+    (out / split_file("test")).unlink()
+    code, _, err = run(capfd, "--repo-id", REPO, "--out", str(out))
+    assert code == 1
+    assert error_lines(err) == [
+        f"pricer upload: error: export in {out} is incomplete: missing "
+        "data/test-00000-of-00001.parquet; re-run `pricer export`"
+    ]
+    (out / "manifest.json").write_text('{"pricer_version": "0.1.0", "unfinished": true}')
+    code, _, err = run(capfd, "--repo-id", REPO, "--out", str(out))
+    assert error_lines(err) == [
+        f"pricer upload: error: the export in {out} did not finish; re-run `pricer export`"
     ]
     assert hub.requests == []
 
@@ -307,7 +351,8 @@ def test_inconsistent_or_mistyped_export_is_refused(hub, tmp_path, capfd):
     manifest["counts"]["train"] = 31
     (out / "manifest.json").write_text(json.dumps(manifest))
     code, _, err = run(capfd, "--repo-id", REPO, "--out", str(out))
-    assert code == 1 and "manifest.json counts 31 train rows, train.parquet has 30" in err
+    assert code == 1
+    assert "manifest.json counts 31 train rows, data/train-00000-of-00001.parquet has 30" in err
 
     out = make_export(tmp_path / "b", price_type=pa.int64())
     code, _, err = run(capfd, "--repo-id", REPO, "--out", str(out))
@@ -389,7 +434,7 @@ def test_push_interrupted_at_the_commit_leaves_nothing_and_can_be_rerun(hub, out
     code, _, err = run(capfd, "--repo-id", REPO, "--out", str(out))
     assert code == 0, err
     assert len(hub.repos[REPO].commits) == 1
-    assert len(hub.repos[REPO].files) == 5
+    assert len(hub.repos[REPO].files) == 6  # card, 2 splits, items, manifest, chart
     assert hub.routes().count("create_repo") == 1  # the rerun found the repo
 
 

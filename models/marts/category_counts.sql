@@ -22,15 +22,16 @@ slot_categories as (
     from {{ ref('slot_category_counts') }}
 ),
 
+{# A sum of BIGINT counts is HUGEINT in DuckDB: cast back, counts are BIGINT. #}
 per_category as (
     select
         category_weights.category,
         category_weights.weight,
-        coalesce(sum(slot_categories.items), 0) as items,
-        coalesce(sum(slot_categories.sampled), 0) as sampled,
-        coalesce(sum(slot_categories.train), 0) as train,
-        coalesce(sum(slot_categories.test), 0) as test,
-        coalesce(sum(slot_categories.validation), 0) as validation
+        cast(coalesce(sum(slot_categories.items), 0) as bigint) as items,
+        cast(coalesce(sum(slot_categories.sampled), 0) as bigint) as sampled,
+        cast(coalesce(sum(slot_categories.train), 0) as bigint) as train,
+        cast(coalesce(sum(slot_categories.test), 0) as bigint) as test,
+        cast(coalesce(sum(slot_categories.validation), 0) as bigint) as validation
     from category_weights
     left join slot_categories
         on category_weights.category = slot_categories.category

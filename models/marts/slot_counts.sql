@@ -15,14 +15,15 @@ slot_categories as (
     from {{ ref('slot_category_counts') }}
 ),
 
+{# A sum of BIGINT counts is HUGEINT in DuckDB: cast back, counts are BIGINT. #}
 per_slot as (
     select
         slot,
-        sum(items) as items,
-        sum(sampled) as sampled,
-        sum(train) as train,
-        sum(test) as test,
-        sum(validation) as validation
+        cast(sum(items) as bigint) as items,
+        cast(sum(sampled) as bigint) as sampled,
+        cast(sum(train) as bigint) as train,
+        cast(sum(test) as bigint) as test,
+        cast(sum(validation) as bigint) as validation
     from slot_categories
     group by slot
 ),

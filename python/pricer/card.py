@@ -22,6 +22,7 @@ TASK_CATEGORIES = ["text-generation"]
 TAGS = ["pricer", "price-prediction", "regression", "amazon", "e-commerce", "llm-fine-tuning"]
 FEATURES = [{"name": "text", "dtype": "string"}, {"name": "price", "dtype": "float64"}]
 SEED_KNOBS = ("sample_seed", "split_seed")
+LOCAL_NAME = "pricer"  # the card's name before the export has a repo
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,19 @@ class SplitSummary:
 
 
 @dataclass(frozen=True)
+class ItemsSummary:
+    """The items metadata file: the card's second config."""
+
+    config_name: str
+    split: str
+    path_in_repo: str
+    num_examples: int
+    num_bytes: int
+    file_size: int
+    features: list[dict[str, str]]  # [{"name": ..., "dtype": ...}] as the Hub's YAML has them
+
+
+@dataclass(frozen=True)
 class CategoryCount:
     category: str
     weight: float | None
@@ -45,12 +59,17 @@ class CategoryCount:
 
 @dataclass(frozen=True)
 class CardInputs:
-    repo_id: str
+    repo_id: str | None  # None: the card of a local export folder, before any upload
     manifest: dict[str, Any]
     splits: list[SplitSummary]
-    categories: list[CategoryCount] | None  # None when the export has no items.parquet
+    categories: list[CategoryCount] | None  # None when the export has no items file
     charts: list[str]  # paths in the repo, e.g. charts/price_histogram.svg
     license: str = DEFAULT_LICENSE
+    items: ItemsSummary | None = None
+
+    @property
+    def pretty_name(self) -> str:
+        return self.repo_id.split("/", 1)[1] if self.repo_id else LOCAL_NAME
 
 
 def size_category(n: int) -> str:
@@ -67,6 +86,47 @@ def size_category(n: int) -> str:
 def card_metadata(inputs: CardInputs) -> dict[str, Any]:
     """The YAML block of the card: what the Hub's viewer and `datasets.load_dataset` read."""
     total = sum(s.num_examples for s in inputs.splits)
+    configs: list[dict[str, Any]] = [
+        {
+            "config_name": "default",
+            "data_files": [{"split": s.name, "path": s.path_in_repo} for s in inputs.splits],
+        }
+    ]
+    infos: list[dict[str, Any]] = [
+        {
+            "config_name": "default",
+            "features": [dict(f) for f in FEATURES],
+            "splits": [
+                {"name": s.name, "num_bytes": s.num_bytes, "num_examples": s.num_examples}
+                for s in inputs.splits
+            ],
+            "download_size": sum(s.file_size for s in inputs.splits),
+            "dataset_size": sum(s.num_bytes for s in inputs.splits),
+        }
+    ]
+    items = inputs.items
+    if items is not None:
+        configs.append(
+            {
+                "config_name": items.config_name,
+                "data_files": [{"split": items.split, "path": items.path_in_repo}],
+            }
+        )
+        infos.append(
+            {
+                "config_name": items.config_name,
+                "features": [dict(f) for f in items.features],
+                "splits": [
+                    {
+                        "name": items.split,
+                        "num_bytes": items.num_bytes,
+                        "num_examples": items.num_examples,
+                    }
+                ],
+                "download_size": items.file_size,
+                "dataset_size": items.num_bytes,
+            }
+        )
     meta: dict[str, Any] = {"license": inputs.license}
     if inputs.license == DEFAULT_LICENSE:
         meta["license_name"] = DEFAULT_LICENSE_NAME
@@ -74,28 +134,13 @@ def card_metadata(inputs: CardInputs) -> dict[str, Any]:
     meta.update(
         {
             "language": ["en"],
-            "pretty_name": inputs.repo_id.split("/", 1)[1],
+            "pretty_name": inputs.pretty_name,
             "task_categories": list(TASK_CATEGORIES),
             "size_categories": [size_category(total)],
             "tags": list(TAGS),
             "source_datasets": [SOURCE_REPO],
-            "configs": [
-                {
-                    "config_name": "default",
-                    "data_files": [
-                        {"split": s.name, "path": s.path_in_repo} for s in inputs.splits
-                    ],
-                }
-            ],
-            "dataset_info": {
-                "features": [dict(f) for f in FEATURES],
-                "splits": [
-                    {"name": s.name, "num_bytes": s.num_bytes, "num_examples": s.num_examples}
-                    for s in inputs.splits
-                ],
-                "download_size": sum(s.file_size for s in inputs.splits),
-                "dataset_size": sum(s.num_bytes for s in inputs.splits),
-            },
+            "configs": configs,
+            "dataset_info": infos,
         }
     )
     return meta
@@ -139,7 +184,8 @@ def render_card(inputs: CardInputs) -> str:
     knobs = dict(manifest.get("knobs") or {})
     body = env.get_template(TEMPLATE_NAME).render(
         repo_id=inputs.repo_id,
-        pretty_name=inputs.repo_id.split("/", 1)[1],
+        pretty_name=inputs.pretty_name,
+        items=inputs.items,
         source_repo=SOURCE_REPO,
         source_url=SOURCE_URL,
         license=inputs.license,

@@ -14,6 +14,7 @@ import yaml
 from pricer.errors import UsageError
 
 DEDUP_VALUES = ("none", "title", "text", "title_text")
+EXPORT_PREFIX = "openai_chat_"  # vars read by `pricer export` (spec 10), not by the build
 
 
 def project_dir() -> Path:
@@ -56,6 +57,15 @@ def _as_number(name: str, raw: str, integer: bool) -> int | float:
     return value
 
 
+def build_knob_names(defaults: dict[str, Any]) -> list[str]:
+    """The vars `--set` may change: scalars the build reads (not raw_dir, lists, export's)."""
+    return [
+        k
+        for k, v in defaults.items()
+        if k != "raw_dir" and not isinstance(v, list) and not k.startswith(EXPORT_PREFIX)
+    ]
+
+
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
     """Turn `KNOB=VALUE` strings into typed dbt vars, checked against the defaults.
 
@@ -67,10 +77,12 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
         if "=" not in pair:
             raise UsageError(f"--set takes KNOB=VALUE, got {pair!r}")
         name, raw = (part.strip() for part in pair.split("=", 1))
-        if name not in defaults or name == "raw_dir" or isinstance(defaults[name], list):
-            known = ", ".join(
-                sorted(k for k, v in defaults.items() if k != "raw_dir" and not isinstance(v, list))
+        if name.startswith(EXPORT_PREFIX) and name in defaults:
+            raise UsageError(
+                f"{name} is an option of `pricer export --format openai-chat`, not a build knob"
             )
+        if name not in defaults or name == "raw_dir" or isinstance(defaults[name], list):
+            known = ", ".join(sorted(build_knob_names(defaults)))
             raise UsageError(f"unknown knob {name!r}; knobs: {known}")
         default = defaults[name]
         if isinstance(default, bool):

@@ -22,12 +22,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from pricer import __version__
-from pricer.card import CardInputs, CategoryCount, SplitSummary, render_card
+from pricer import export as layout
+from pricer.card import CardInputs, CategoryCount, ItemsSummary, SplitSummary, render_card
 from pricer.errors import PricerError, UsageError
 
 REPO_TYPE = "dataset"
-SPLITS = ("train", "test", "validation")  # validation is optional
-REQUIRED_FILES = ("train.parquet", "test.parquet", "manifest.json")
 CHART_SUFFIXES = (".svg", ".png")
 EXPECTED_COLUMNS = {"text": "string", "price": "double"}  # Arrow names of string / float64
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -168,32 +167,57 @@ class Export:
     splits: list[tuple[SplitSummary, Path]]
     categories: list[CategoryCount] | None
     charts: list[Path]
+    items: ItemsSummary | None = None
+    hub_files: tuple[str, ...] = ()  # what the export wrote for the repo (its manifest says)
 
 
-def _split_stats(name: str, path: Path) -> SplitSummary:
+def _parquet(path: Path) -> Any:
     import pyarrow.parquet as pq
 
     try:
-        parquet = pq.ParquetFile(path)
-        schema = parquet.schema_arrow
+        return pq.ParquetFile(path)
     except Exception as err:
         raise PricerError(
             f"cannot read {path}: {_first_line(err)}; re-run `pricer export`"
         ) from err
-    found = {f.name: str(f.type) for f in schema}
+
+
+def _arrow_bytes(parquet: Any) -> int:
+    """The Arrow size in memory, the figure `datasets` reports as num_bytes."""
+    return sum(batch.nbytes for batch in parquet.iter_batches(batch_size=65_536))
+
+
+def _split_stats(name: str, path: Path) -> SplitSummary:
+    parquet = _parquet(path)
+    found = {f.name: str(f.type) for f in parquet.schema_arrow}
     if found != EXPECTED_COLUMNS:
         shown = ", ".join(f"{k} ({v})" for k, v in found.items()) or "none"
         raise PricerError(
             f"{path} has columns {shown}; expected text (string), price (double); "
             "re-run `pricer export`"
         )
-    num_bytes = sum(batch.nbytes for batch in parquet.iter_batches(batch_size=65_536))
     return SplitSummary(
         name=name,
-        path_in_repo=f"data/{name}-00000-of-00001.parquet",
+        path_in_repo=layout.split_file(name),
         num_examples=parquet.metadata.num_rows,
-        num_bytes=num_bytes,
+        num_bytes=_arrow_bytes(parquet),
         file_size=path.stat().st_size,
+    )
+
+
+def _items_stats(path: Path) -> ItemsSummary:
+    import datasets
+
+    parquet = _parquet(path)
+    features = datasets.Features.from_arrow_schema(parquet.schema_arrow)
+    return ItemsSummary(
+        config_name=layout.ITEMS_CONFIG,
+        split=layout.ITEMS_SPLIT,
+        path_in_repo=layout.ITEMS_FILE,
+        num_examples=parquet.metadata.num_rows,
+        num_bytes=_arrow_bytes(parquet),
+        file_size=path.stat().st_size,
+        features=[{"name": name, "dtype": feature.dtype} for name, feature in features.items()],
     )
 
 
@@ -225,42 +249,66 @@ def _category_counts(items: Path, manifest: dict[str, Any]) -> list[CategoryCoun
     ]
 
 
-def read_export(out_dir: Path) -> Export:
-    """Read and check an export folder; PricerError naming what is missing or inconsistent."""
-    missing = [name for name in REQUIRED_FILES if not (out_dir / name).is_file()]
-    if missing:
+def read_export(out_dir: Path, *, with_card: bool = True) -> Export:
+    """Read and check an export folder; PricerError naming what is missing or inconsistent.
+
+    The files to send are the manifest's `hub_files` (what the export wrote for the repo);
+    with_card=False reads the folder before its README.md exists (the export itself)."""
+    manifest_path = out_dir / layout.MANIFEST_FILE
+    if not manifest_path.is_file():
+        legacy = (out_dir / "train.parquet").is_file()
         raise PricerError(
-            f"no export to upload in {out_dir}: missing {', '.join(missing)}; "
-            "run `pricer export` first"
+            f"no export to upload in {out_dir}: missing {layout.MANIFEST_FILE}; "
+            + ("it has the flat layout of an older pricer: " if legacy else "")
+            + "run `pricer export` first"
         )
     try:
-        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         if not isinstance(manifest, dict):
             raise ValueError("not a JSON object")
     except (ValueError, OSError) as err:
+        raise PricerError(f"cannot read {manifest_path}: {err}; re-run `pricer export`") from err
+    if manifest.get("unfinished"):
+        raise PricerError(f"the export in {out_dir} did not finish; re-run `pricer export`")
+    hub_files = manifest.get("hub_files")
+    if not isinstance(hub_files, list) or not all(isinstance(p, str) for p in hub_files):
         raise PricerError(
-            f"cannot read {out_dir / 'manifest.json'}: {err}; re-run `pricer export`"
-        ) from err
+            f"{manifest_path} lists no hub_files (an export of an older pricer); "
+            "re-run `pricer export`"
+        )
+    skip = set() if with_card else {layout.CARD_FILE}
+    missing = [p for p in hub_files if p not in skip and not (out_dir / p).is_file()]
+    if missing:
+        raise PricerError(
+            f"export in {out_dir} is incomplete: missing {', '.join(missing)}; "
+            "re-run `pricer export`"
+        )
 
     counts = manifest.get("counts") or {}
     splits: list[tuple[SplitSummary, Path]] = []
-    for name in SPLITS:
-        path = out_dir / f"{name}.parquet"
+    for name in layout.SPLITS:  # validation is optional
+        rel = layout.split_file(name)
         expected = counts.get(name)
-        if not path.is_file():
+        if rel not in hub_files:
             if expected:  # the manifest promises rows that are not there
                 raise PricerError(
-                    f"{out_dir} has no {path.name} but its manifest counts {expected} {name} rows"
+                    f"{out_dir} has no {rel} but its manifest counts {expected} {name} rows"
                 )
             continue
-        summary = _split_stats(name, path)
+        summary = _split_stats(name, out_dir / rel)
         if expected is not None and expected != summary.num_examples:
             raise PricerError(
                 f"export is inconsistent: manifest.json counts {expected} {name} rows, "
-                f"{path.name} has {summary.num_examples}; re-run `pricer export`"
+                f"{rel} has {summary.num_examples}; re-run `pricer export`"
             )
-        splits.append((summary, path))
+        splits.append((summary, out_dir / rel))
+    if not any(s.name == "train" for s, _ in splits) or not any(
+        s.name == "test" for s, _ in splits
+    ):
+        raise PricerError(f"export in {out_dir} has no train or no test split; re-run export")
 
+    items_path = out_dir / layout.ITEMS_FILE
+    has_items = layout.ITEMS_FILE in hub_files
     charts_dir = out_dir / "charts"
     charts = sorted(
         p
@@ -268,8 +316,32 @@ def read_export(out_dir: Path) -> Export:
         if p.suffix.lower() in CHART_SUFFIXES
     )
     return Export(
-        out_dir, manifest, splits, _category_counts(out_dir / "items.parquet", manifest), charts
+        out_dir,
+        manifest,
+        splits,
+        _category_counts(items_path, manifest) if has_items else None,
+        charts,
+        _items_stats(items_path) if has_items else None,
+        tuple(hub_files),
     )
+
+
+def card_inputs(export: Export, repo_id: str | None, *, license: str | None = None) -> CardInputs:
+    return CardInputs(
+        repo_id=repo_id,
+        manifest=export.manifest,
+        splits=[summary for summary, _ in export.splits],
+        categories=export.categories,
+        charts=[f"charts/{p.name}" for p in export.charts],
+        items=export.items,
+        **({"license": license} if license else {}),
+    )
+
+
+def local_card(out_dir: Path) -> str:
+    """The card `pricer export` writes into its folder: no repo id yet (upload renders it
+    again with the repo id, the licence and the charts found then)."""
+    return render_card(card_inputs(read_export(out_dir, with_card=False), None))
 
 
 # -- the plan --------------------------------------------------------------------------------------
@@ -298,33 +370,29 @@ class UploadPlan:
 def plan_upload(
     repo_id: str, out_dir: Path, *, private: bool = True, license: str | None = None
 ) -> UploadPlan:
-    """Everything that would be sent, computed locally: nothing is contacted."""
+    """Everything that would be sent, computed locally: nothing is contacted. The files are
+    the export's layout (its manifest's hub_files, the card rendered again for this repo)
+    and the report's charts, if any."""
     check_repo_id(repo_id)
     export = read_export(out_dir)
-    splits = [summary for summary, _ in export.splits]
-    chart_paths = [f"charts/{p.name}" for p in export.charts]
-    inputs = CardInputs(
-        repo_id=repo_id,
-        manifest=export.manifest,
-        splits=splits,
-        categories=export.categories,
-        charts=chart_paths,
-        **({"license": license} if license else {}),
-    )
+    inputs = card_inputs(export, repo_id, license=license)
     card = render_card(inputs)
     card_bytes = card.encode("utf-8")
-    files = [PlannedFile("README.md", len(card_bytes), content=card_bytes)]
-    files += [
-        PlannedFile(s.path_in_repo, s.file_size, source=path, rows=s.num_examples)
-        for s, path in export.splits
-    ]
+    rows = {s.path_in_repo: s.num_examples for s, _ in export.splits}
+    if export.items is not None:
+        rows[export.items.path_in_repo] = export.items.num_examples
+    files = [PlannedFile(layout.CARD_FILE, len(card_bytes), content=card_bytes)]
+    for rel in export.hub_files:
+        if rel == layout.CARD_FILE:
+            continue
+        path = out_dir / rel
+        files.append(PlannedFile(rel, path.stat().st_size, source=path, rows=rows.get(rel)))
     files += [
         PlannedFile(rp, p.stat().st_size, source=p)
-        for rp, p in zip(chart_paths, export.charts, strict=True)
+        for rp, p in zip(inputs.charts, export.charts, strict=True)
     ]
-    manifest = out_dir / "manifest.json"
-    files.append(PlannedFile("manifest.json", manifest.stat().st_size, source=manifest))
-    return UploadPlan(repo_id, private, files, card, splits)
+    files.sort(key=lambda f: f.path_in_repo)
+    return UploadPlan(repo_id, private, files, card, inputs.splits)
 
 
 def human_size(n: int) -> str:
@@ -410,7 +478,7 @@ def push(
             plan.repo_id,
             operations,
             commit_message=f"Upload dataset ({rows}) with pricer {__version__}",
-            commit_description="Parquet splits, card, charts and manifest from `pricer upload`.",
+            commit_description="Parquet splits, items, card, charts and manifest: `pricer upload`.",
             repo_type=REPO_TYPE,
         )
     unchanged = info is not None and commit.oid == info.sha  # the client skipped an empty commit

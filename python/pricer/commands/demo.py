@@ -83,8 +83,9 @@ def run(args: argparse.Namespace) -> int:
         f"items {counts['items']:,}, sampled {counts['sampled']:,}, "
         f"train {counts['train']:,}, test {counts['test']:,}",
         f"  raw data:  {result.raw_dir}",
-        f"  database:  {result.db_path}  (duckdb {result.db_path} -c 'from slot_counts')",
-        f"  export:    {result.out_dir}  (train.parquet, test.parquet, items.parquet, hf/)",
+        f"  database:  {result.db_path}  (see README: Querying the results)",
+        f"  export:    {result.out_dir}  (a Hub-shaped folder: README.md, data/, items/, "
+        "__save_to_disk__/; load_dataset(OUT))",
     ]
     if result.report is not None:
         lines.append(f"  report:    {result.report}")

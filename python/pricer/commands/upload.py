@@ -6,10 +6,13 @@ import argparse
 from pathlib import Path
 
 DESCRIPTION = """\
-Push an export (train/test splits as Parquet, plus validation if present) to a Hugging Face Hub
-dataset repo in ONE commit, with a dataset card (README.md) that the Hub's dataset viewer and
-datasets.load_dataset(REPO_ID) read as a DatasetDict, and the report's charts if DIR/charts has
-any. The repo is created private unless --public is given; an existing public repo is refused
+Push an export folder to a Hugging Face Hub dataset repo in ONE commit, exactly as
+`pricer export` laid it out (the files its manifest.json lists): the card README.md (rendered
+again with REPO_ID; its configs: are `default`, the train/test(/validation) splits under data/,
+and `items`, the metadata under items/), manifest.json, and the report's charts if DIR/charts
+has any. Not sent: DIR/__save_to_disk__/ and DIR/finetune/, which are for local use. The Hub's
+viewer shows both configs; datasets.load_dataset(REPO_ID) gives the DatasetDict.
+The repo is created private unless --public is given; an existing public repo is refused
 without --public. A refused or interrupted push commits nothing and can simply be rerun.
 
 Token: $HF_TOKEN, else the login saved by `hf auth login`; it needs write access. It is never

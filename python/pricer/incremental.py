@@ -169,7 +169,11 @@ def plan(
         return Plan(full=False, reasons=["nothing changed"])
     readers = vars_by_node(manifest, set(before_vars) | set(now_vars))
     select = sorted(
-        {name for name, used in readers.items() if _ANY in used or used & set(changed_vars)}
+        {
+            name
+            for name, used in readers.items()
+            if used & set(changed_vars) or (_ANY in used and changed_vars)
+        }
         | set(changed_seeds)
     )
     if changed_vars:

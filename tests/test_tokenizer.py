@@ -564,7 +564,7 @@ def test_iter_curate_arrow_streams_with_pass_through_and_progress(
     assert streamed.schema == out.schema and streamed.equals(out)
     for row in streamed.slice(0, 60).to_pylist():
         index = keys.index(row["item_key"])
-        keep, prompt, _, count = spec_row(reference, texts[index], prices[index])
+        keep, prompt, count = spec_row(reference, texts[index], prices[index])
         assert (row["is_kept"], row["prompt"], row["token_count"]) == (keep, prompt, count)
 
 

@@ -13,7 +13,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pricer import __version__
+from pricer import __version__, database
 from pricer.errors import PricerError
 
 SPLITS = ("train", "test", "validation")
@@ -37,21 +37,8 @@ class ExportSummary:
 
 
 def open_build(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """Open a finished build read-only, or fail with one line saying what is missing."""
-    if not db_path.is_file():
-        raise PricerError(f"no DuckDB file at {db_path}: run `pricer build` first")
-    con = duckdb.connect(str(db_path), read_only=True)
-    # information_schema also lists views: a Spark build's file holds views over Parquet
-    tables = {
-        row[0] for row in con.sql("select table_name from information_schema.tables").fetchall()
-    }
-    missing = [name for name in REQUIRED_TABLES if name not in tables]
-    if missing:
-        con.close()
-        raise PricerError(
-            f"{db_path} has no {', '.join(missing)}: run `pricer build` to completion first"
-        )
-    return con
+    """Open the last complete build read-only, or fail with one line saying what is wrong."""
+    return database.open_build(db_path, REQUIRED_TABLES)
 
 
 def build_knobs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -178,6 +165,7 @@ def export(db_path: Path, out_dir: Path, *, log: bool = True) -> ExportSummary:
     con = open_build(db_path)
     try:
         knobs = build_knobs(con)
+        record = database.read_record(con) or {}
         check_split_sizes(con, knobs)
         out_dir.mkdir(parents=True, exist_ok=True)
         # One writer thread and an ORDER BY: the files are byte-identical run to run.
@@ -211,6 +199,11 @@ def export(db_path: Path, out_dir: Path, *, log: bool = True) -> ExportSummary:
         "knobs": knobs,
         "categories": categories,
         "counts": summary.counts,
+        "build": {
+            "database": str(Path(db_path).resolve()),
+            "build_id": record.get("build_id"),
+            "completed_at": record.get("completed_at"),
+        },
     }
     manifest_path = out_dir / "manifest.json"
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from pricer import __version__
+from pricer import __version__, database
 from pricer.card import CardInputs, CategoryCount, SplitSummary, render_card
 from pricer.errors import PricerError, UsageError
 
@@ -242,6 +242,7 @@ def read_export(out_dir: Path) -> Export:
             f"cannot read {out_dir / 'manifest.json'}: {err}; re-run `pricer export`"
         ) from err
 
+    database.check_export_source(manifest)
     counts = manifest.get("counts") or {}
     splits: list[tuple[SplitSummary, Path]] = []
     for name in SPLITS:

@@ -58,7 +58,8 @@ def log_dir() -> Path:
 
 @dataclass
 class _Progress:
-    """dbt event callback: one line per finished model or seed, tests counted."""
+    """dbt event callback: one line per finished model or seed on stdout (stderr is kept
+    for the summary and the one line of a failure), tests counted."""
 
     verbose: bool
     tests: int = 0
@@ -76,7 +77,7 @@ class _Progress:
         if self.verbose:
             return  # dbt prints its own lines
         folder = node.node_path.split("/", 1)[0] if "/" in node.node_path else node.resource_type
-        print(f"  {folder:<13} {node.node_name:<28} {status:<7} {seconds:6.1f}s", file=sys.stderr)
+        print(f"  {folder:<13} {node.node_name:<28} {status:<7} {seconds:6.1f}s", flush=True)
 
 
 def run_dbt(args: list[str], env: dict[str, str], *, verbose: bool = False) -> int:
@@ -246,6 +247,8 @@ def build(
             )
         except KeyboardInterrupt:
             raise Interrupted(_unchanged(db_path)) from None
+        except UsageError:
+            raise
         except PricerError as err:
             raise type(err)(f"{err}; {_unchanged(db_path)}") from None
     result.seconds = time.perf_counter() - started

@@ -117,14 +117,15 @@ def check_overwrite(
 
 
 def run(args: argparse.Namespace) -> int:
-    check_overwrite(
-        args.out_dir,
-        rows=args.rows,
-        seed=args.seed,
-        bad_fraction=args.bad,
-        gzip=args.gzip,
-        force=args.force,
-    )
+    if args.rows >= 1 and 0 <= args.bad <= MAX_BAD_FRACTION:  # else generate() says what is wrong
+        check_overwrite(
+            args.out_dir,
+            rows=args.rows,
+            seed=args.seed,
+            bad_fraction=args.bad,
+            gzip=args.gzip,
+            force=args.force,
+        )
     summary = generate(
         args.out_dir,
         rows=args.rows,

@@ -63,7 +63,7 @@ def refusal(capsys: pytest.CaptureFixture[str], args: list[str], *names: str) ->
 
 
 def interrupted_build(
-    raw: Path, db: Path, after_model: str | None, sig: int = signal.SIGKILL, **popen
+    raw: Path, db: Path, after_model: str | None, sig: int = signal.SIGKILL, while_running=None
 ) -> subprocess.Popen[str]:
     """Start `pricer build` with new knobs; send `sig` as soon as the progress line of
     `after_model` appears (None: as soon as dbt has started writing the new file)."""
@@ -73,7 +73,6 @@ def interrupted_build(
         stderr=subprocess.PIPE,
         text=True,
         env=_env(),
-        **popen,
     )
     work = db.with_name(db.name + ".building") / "pricer.duckdb"
     assert proc.stdout is not None
@@ -86,6 +85,8 @@ def interrupted_build(
             if f" {after_model} " in line:
                 break
     assert proc.poll() is None, "the build ended before it could be interrupted"
+    if while_running is not None:
+        while_running()
     proc.send_signal(sig)
     proc.wait(timeout=120)
     return proc
@@ -136,7 +137,10 @@ def test_interrupted_builds_leave_the_last_complete_build(setup, capsys) -> None
         assert_last_complete_build_kept(capsys, root, db, before)
 
     # Ctrl-C mid-staging: exit 130 and one line; meanwhile a second build is refused
-    proc = interrupted_build(raw, db, "stg_meta__lines", signal.SIGINT)
+    def second_build() -> None:
+        refusal(capsys, ["build", "--raw", str(raw), "--db", str(db)], "another build", str(db))
+
+    proc = interrupted_build(raw, db, "stg_meta__lines", signal.SIGINT, second_build)
     assert proc.returncode == 130, proc.stderr.read() if proc.stderr else ""
     err = [line for line in proc.stderr.read().splitlines() if line.strip()]  # type: ignore[union-attr]
     assert err == [f"pricer build: interrupted: the last complete build in {db} is unchanged"]

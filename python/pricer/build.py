@@ -205,8 +205,10 @@ def build(
     published (the demo's second step); it may update dbt_vars."""
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
-    raw_dir, dbt_vars = prepare(raw_dir, overrides)
     db_path = db_path.resolve()
+    if db_path.is_dir():
+        raise UsageError(f"--db {db_path} is a folder: pass the DuckDB file to build")
+    raw_dir, dbt_vars = prepare(raw_dir, overrides)
     partial = bool(select or exclude)
     started = time.perf_counter()
     with database.new_build(db_path, start_from_previous=partial and then is None) as work:

@@ -11,7 +11,7 @@
     } -%}
     {%- set bounds = [('min', '>='), ('max', '<='), ('above', '>'), ('below', '<')] -%}
     {%- set rules = var('knob_rules') -%}
-    {%- for name, rule in rules.items() -%}
+    {%- for name, rule in rules.items() if var(name, none) is not none -%}
         {%- set value = var(name) -%}
         {%- set kind = rule['type'] -%}
         {%- if value is boolean -%}

@@ -152,7 +152,7 @@ def test_list_knob_and_trailing_spaces_parse_as_typed() -> None:
 
 def test_every_knob_has_a_rule_and_defaults_pass() -> None:
     rules = knobs.knob_rules()
-    assert set(rules) == set(knobs.default_vars()) - {"raw_dir"}
+    assert set(knobs.default_vars()) - {"raw_dir"} <= set(rules)
     knobs.validate(knobs.default_vars())
     for bad in ({"slot_cap": 0}, {"dedup": "fuzzy"}, {"train_size": 1.5}, {"slot_cap": True}):
         with pytest.raises(UsageError, match=f"knob {next(iter(bad))} "):
@@ -274,7 +274,7 @@ def test_build_output_is_progress_and_funnel_without_dbt_log(main_build) -> None
     # the funnel adds up: raw rows = parsed + rejected
     with duckdb.connect(str(db), read_only=True) as con:
         raw_rows, parsed, rejected = con.sql(
-            "select (select count(*) from stg_meta__lines), "
+            "select (select count(*) from stg_meta__rows), "
             "(select count(*) from stg_meta__rows where reject_reason is null), "
             "(select count(*) from rejects)"
         ).fetchall()[0]

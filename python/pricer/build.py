@@ -303,7 +303,7 @@ def _build_on_spark(
 # names are the only place the summary depends on the DAG's shape: adapt them here when the
 # staging or intermediate models are renamed.
 FUNNEL = (
-    ("raw rows", "select count(*) from stg_meta__lines", None),
+    ("raw rows", "select count(*) from stg_meta__rows", None),
     (
         "parsed (not rejected)",
         "select count(*) from stg_meta__rows where reject_reason is null",

@@ -16,9 +16,10 @@ a power cut) leaves `<db>` exactly as the last complete build wrote it. The file
 report and upload refuse until a build completes (or the leftover is deleted to serve the last
 complete build again). The next build removes the leftover and starts again.
 
-Readers open the file under a fixed catalog alias (`ATTACH ... AS pricer_build`), so the
-file's name (`main.duckdb`, `memory.duckdb`, ...) never clashes with DuckDB's own catalogs and
-schemas; the file being built is always named `pricer.duckdb` for the same reason.
+The file being built is always named `pricer.duckdb`, so its DuckDB catalog is `pricer`
+whatever `--db` says, and readers attach the published file under that same fixed alias
+(`ATTACH ... AS pricer`): a file named `main.duckdb`, `memory.duckdb`, ... never clashes with
+DuckDB's own catalogs and schemas, and views written with catalog-qualified names resolve.
 
 An incremental build fits the same mechanism: start the work file as a copy of the published
 one (`start_from_previous=True`), let dbt update it, publish it the same way.
@@ -45,8 +46,11 @@ from pricer import __version__
 from pricer.errors import PricerError, UsageError
 
 RECORD_TABLE = "pricer_build_record"
-READ_ALIAS = "pricer_build"
 WORK_NAME = "pricer.duckdb"
+# Readers attach the file under the catalog name it had while dbt built it (the work file's
+# stem), so views that dbt-duckdb wrote with catalog-qualified names resolve, whatever the
+# published file is called.
+READ_ALIAS = Path(WORK_NAME).stem
 
 
 def building_dir(db_path: Path) -> Path:
@@ -212,7 +216,7 @@ def open_build(
     db_path: Path, required: Iterable[str] = (), *, check_complete: bool = True
 ) -> duckdb.DuckDBPyConnection:
     """Open the last complete build in db_path read-only, or fail with one line saying why
-    and what to run. The connection's default catalog is the build (alias `pricer_build`)."""
+    and what to run. The connection's default catalog is the build (alias `pricer`)."""
     db_path = Path(db_path)
     leftover = work_file(db_path.resolve()) if db_path.name else None
     if leftover is not None and check_complete and leftover.exists():

@@ -412,7 +412,7 @@ def print_summary(result: BuildResult) -> None:
         f"{result.tests} dbt tests; dbt log: {result.log_file}",
         file=sys.stderr,
     )
-    width = max([len(label) for label, _ in result.funnel] + [len(r) + 10 for r in result.rejects])
+    width = max([len(label) for label, _ in result.funnel] + [len(r) + 12 for r in result.rejects])
     for label, count in result.funnel:
         print(f"  {label:<{width}} {count:>12,}", file=sys.stderr)
         if label == "raw rows":

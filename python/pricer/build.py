@@ -1,4 +1,8 @@
-"""`pricer build`: run the dbt project on a raw folder with knob overrides."""
+"""`pricer build`: run the dbt project on a raw folder with knob overrides.
+
+A build runs dbt into a file of its own and publishes it atomically only when every model,
+every test and the split check passed (pricer.database). dbt's log goes to its log file; the
+terminal gets one line per model and the summary (the funnel, rule by rule)."""
 
 from __future__ import annotations
 
@@ -6,14 +10,15 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from pricer import knobs
-from pricer.errors import PricerError, UsageError
+from pricer import database, knobs
+from pricer.errors import Interrupted, PricerError, UsageError
 from pricer.raw import find_raw_files
 
 DEFAULT_DB = Path("data/pricer.duckdb")
@@ -31,6 +36,10 @@ class BuildResult:
     duplicate_groups: dict[str, int] = field(default_factory=dict)
     dedup_dropped: int = 0
     leaked_test_items: int = 0
+    funnel: list[tuple[str, int]] = field(default_factory=list)
+    splits: dict[str, int] = field(default_factory=dict)
+    tests: int = 0
+    log_file: Path | None = None
 
     @property
     def items_per_second(self) -> float:
@@ -42,16 +51,60 @@ def dbt_env(db_path: Path, threads: int) -> dict[str, str]:
     return {"PRICER_DB": str(db_path), "PRICER_THREADS": str(threads)}
 
 
-def run_dbt(args: list[str], env: dict[str, str]) -> None:
-    """Run dbt in this process (so Python models' progress reaches this terminal)."""
+def log_dir() -> Path:
+    """Where dbt writes dbt.log: $DBT_LOG_PATH, else logs/ in the dbt project."""
+    return Path(os.environ.get("DBT_LOG_PATH") or knobs.project_dir() / "logs")
+
+
+@dataclass
+class _Progress:
+    """dbt event callback: one line per finished model or seed on stdout (stderr is kept
+    for the summary and the one line of a failure), tests counted."""
+
+    verbose: bool
+    tests: int = 0
+    failed_tests: list[str] = field(default_factory=list)
+
+    def __call__(self, event: Any) -> None:
+        if event.info.name != "NodeFinished":
+            return
+        node = event.data.node_info
+        status = event.data.run_result.status
+        seconds = event.data.run_result.execution_time
+        if node.resource_type in ("test", "unit_test"):
+            self.tests += 1
+            return
+        if self.verbose:
+            return  # dbt prints its own lines
+        folder = node.node_path.split("/", 1)[0] if "/" in node.node_path else node.resource_type
+        print(f"  {folder:<13} {node.node_name:<28} {status:<7} {seconds:6.1f}s", flush=True)
+
+
+def run_dbt(args: list[str], env: dict[str, str], *, verbose: bool = False) -> int:
+    """Run dbt in this process (so Python models' progress reaches this terminal).
+
+    dbt's own log goes to log_dir()/dbt.log; its console output only with verbose. Colours
+    only on a terminal. Returns the number of data and unit tests that ran."""
     from dbt.cli.main import dbtRunner
 
     project = knobs.project_dir()
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
+    progress = _Progress(verbose)
+    colours = "--use-colors" if verbose and sys.stdout.isatty() else "--no-use-colors"
+    flags = [
+        "--log-path",
+        str(log_dir()),
+        colours,
+        "--no-use-colors-file",
+        "--log-level",
+        "info" if verbose else "none",
+        "--log-level-file",
+        "debug",
+    ]
     try:
-        result = dbtRunner().invoke(
-            [*args, "--project-dir", str(project), "--profiles-dir", str(project)]
+        result = dbtRunner(callbacks=[progress]).invoke(
+            [*flags, *args, "--project-dir", str(project), "--profiles-dir", str(project)]
         )
     finally:
         _release_duckdb()
@@ -60,16 +113,37 @@ def run_dbt(args: list[str], env: dict[str, str]) -> None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+    log = log_dir() / "dbt.log"
+    if isinstance(result.exception, KeyboardInterrupt):
+        raise KeyboardInterrupt
     if result.exception is not None:
-        raise PricerError(f"dbt {args[0]} could not run: {result.exception}")
+        raise PricerError(
+            f"dbt {args[0]} could not run: {_one_line(result.exception)} (log: {log})"
+        )
     if not result.success:
         failed = [
-            f"{r.node.name} ({r.status})"
-            for r in (result.result or [])
-            if str(r.status) in ("error", "fail", "runtime error")
+            r for r in (result.result or []) if str(r.status) in ("error", "fail", "runtime error")
         ]
-        shown = ", ".join(failed[:5]) + (" ..." if len(failed) > 5 else "")
-        raise PricerError(f"dbt {args[0]} failed: {shown or 'see the dbt output above'}")
+        if failed:
+            first = failed[0]
+            more = f" and {len(failed) - 1} more" if len(failed) > 1 else ""
+            raise PricerError(
+                f"dbt {args[0]} failed: {first.node.name} ({first.status}): "
+                f"{_one_line(first.message or '')}{more} (log: {log})"
+            )
+        raise PricerError(f"dbt {args[0]} failed (log: {log})")
+    return progress.tests
+
+
+def _one_line(err: Any) -> str:
+    """The most telling line of an error text: its first non-empty line, whitespace folded."""
+    lines = [" ".join(line.split()) for line in str(err).splitlines() if line.strip()]
+    if not lines:
+        return type(err).__name__
+    # dbt wraps errors as "Runtime Error in model x (path)" + the cause on the next lines
+    if len(lines) > 1 and lines[0].lower().startswith(("runtime error", "compilation error")):
+        return " ".join(lines[1:3])
+    return lines[0]
 
 
 def _release_duckdb() -> None:
@@ -83,6 +157,32 @@ def _release_duckdb() -> None:
     DuckDBConnectionManager.close_all_connections()
 
 
+def prepare(raw_dir: Path, overrides: dict[str, Any] | None) -> tuple[Path, dict[str, Any]]:
+    """Check the raw folder and the knobs (before any dbt work); the dbt vars to pass."""
+    raw_dir = raw_dir.resolve()
+    find_raw_files(raw_dir, [c.name for c in knobs.categories()])
+    overrides = dict(overrides or {})
+    knobs.validate({**knobs.default_vars(), **overrides})
+    check_tokenizer_loads({**knobs.default_vars(), **overrides}["tokenizer"])
+    return raw_dir, {**overrides, "raw_dir": str(raw_dir)}
+
+
+def check_tokenizer_loads(name: str) -> None:
+    """Load the tokenizer now (it is cached for the build's Python model): a bad path or an
+    unreachable hub name fails in one line before dbt starts."""
+    from pricer.tokenizer import load_tokenizer
+
+    try:
+        load_tokenizer(name)
+    except PricerError:
+        raise
+    except Exception as err:  # the Hub client's errors: offline, no such repo, gated
+        raise UsageError(
+            f"knob tokenizer: cannot load {name!r}: {_one_line(err)} (a hub name needs a "
+            "network and, for a gated model, a token; or pass a local tokenizer.json)"
+        ) from None
+
+
 def build(
     raw_dir: Path,
     db_path: Path = DEFAULT_DB,
@@ -93,36 +193,85 @@ def build(
     check_split: bool = True,
     engine: str = "duckdb",
     spark_dir: Path | None = None,
+    verbose: bool = False,
+    then: Callable[[Path, dict[str, Any]], None] | None = None,
 ) -> BuildResult:
-    """Validate the inputs, run `dbt build` and summarise what it made.
+    """Validate the inputs, run `dbt build` into a new file, summarise it, check it and
+    publish it as db_path (atomically: pricer.database).
 
-    engine "spark" runs the same project on a local Spark session (pricer.spark) and leaves at
-    `db_path` a DuckDB file of views over the Parquet tables Spark wrote."""
+    engine "spark" runs the same project on a local Spark session (pricer.spark) and
+    publishes at `db_path` a DuckDB file of views over the Parquet tables Spark wrote.
+    `then(work_file, dbt_vars)` runs more dbt steps on the same file before it is checked and
+    published (the demo's second step); it may update dbt_vars."""
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
-    raw_dir = raw_dir.resolve()
-    find_raw_files(raw_dir, [c.name for c in knobs.categories()])
     db_path = db_path.resolve()
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    dbt_vars = {**(overrides or {}), "raw_dir": str(raw_dir)}
-    args = ["build", "--vars", json.dumps(dbt_vars)]
-    if select:
-        args += ["--select", select]
-    if exclude:
-        args += ["--exclude", exclude]
+    if db_path.is_dir():
+        raise UsageError(f"--db {db_path} is a folder: pass the DuckDB file to build")
+    raw_dir, dbt_vars = prepare(raw_dir, overrides)
+    partial = bool(select or exclude)
     started = time.perf_counter()
-    if engine == "spark":
-        _build_on_spark(args, raw_dir, dbt_vars, db_path, threads, spark_dir)
-    else:
-        run_dbt(args, dbt_env(db_path, threads))
-    result = BuildResult(db_path=db_path, seconds=time.perf_counter() - started)
-    summarise(result)
-    if check_split and not select and not exclude:
-        from pricer.export import build_knobs, check_split_sizes, open_build
-
-        with open_build(db_path) as con:
-            check_split_sizes(con, build_knobs(con))
+    with database.new_build(db_path, start_from_previous=partial and then is None) as work:
+        args = ["build", "--vars", json.dumps(dbt_vars)]
+        if select:
+            args += ["--select", select]
+        if exclude:
+            args += ["--exclude", exclude]
+        try:
+            if engine == "spark":
+                tests = _build_on_spark(args, raw_dir, dbt_vars, work.path, threads, spark_dir)
+            else:
+                tests = run_dbt(args, dbt_env(work.path, threads), verbose=verbose)
+            if then is not None:
+                then(work.path, dbt_vars)
+                partial = False
+            result = BuildResult(db_path, time.perf_counter() - started, tests=tests)
+            result.log_file = log_dir() / "dbt.log"
+            summarise(result, work.path)
+            if check_split and not partial:
+                check_funnel(result, {**knobs.default_vars(), **dbt_vars})
+            work.publish(
+                database.new_record(
+                    {
+                        k: v
+                        for k, v in {**knobs.default_vars(), **dbt_vars}.items()
+                        if k != "raw_dir"
+                    },
+                    engine=engine,
+                    complete=not partial,
+                    selection=" ".join(
+                        f"--{k} {v}" for k, v in (("select", select), ("exclude", exclude)) if v
+                    )
+                    or None,
+                    raw_dir=str(raw_dir),
+                    raw_files=_raw_fingerprints(raw_dir),
+                )
+            )
+        except KeyboardInterrupt:
+            raise Interrupted(_unchanged(db_path)) from None
+        except UsageError:
+            raise
+        except PricerError as err:
+            raise type(err)(f"{err}; {_unchanged(db_path)}") from None
+    result.seconds = time.perf_counter() - started
     return result
+
+
+def _unchanged(db_path: Path) -> str:
+    if db_path.is_file():
+        return f"the last complete build in {db_path} is unchanged"
+    return f"no build was published at {db_path}"
+
+
+def _raw_fingerprints(raw_dir: Path) -> list[dict[str, Any]]:
+    """Name, size and mtime of every raw file read (for an incremental build to compare)."""
+    files = find_raw_files(raw_dir, [c.name for c in knobs.categories()])
+    out = []
+    for raw in files:
+        path = Path(getattr(raw, "path", raw))
+        stat = path.stat()
+        out.append({"file": path.name, "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns})
+    return out
 
 
 def _build_on_spark(
@@ -132,9 +281,9 @@ def _build_on_spark(
     db_path: Path,
     threads: int,
     spark_dir: Path | None,
-) -> None:
+) -> int:
     """`dbt build --target spark` in this process, after registering on the Spark session
-    what the project's Spark models read (pricer.spark)."""
+    what the project's Spark models read (pricer.spark); then the views file at db_path."""
     from pricer import spark
 
     env = spark.spark_env(spark_dir or spark.DEFAULT_SPARK_DIR)
@@ -143,54 +292,142 @@ def _build_on_spark(
     spark.register_udfs(session, raw_dir, dbt_vars)
     # Unit tests pin the SQL macros with DuckDB-syntax fixtures; on Spark the DuckDB/Spark
     # parity test checks the same macros end to end.
-    run_dbt([*args, "--target", "spark", "--exclude-resource-type", "unit_test"], env)
+    tests = run_dbt([*args, "--target", "spark", "--exclude-resource-type", "unit_test"], env)
     spark.spark_views(env, db_path)
+    return tests
 
 
-def summarise(result: BuildResult) -> None:
-    """Fill the counts of a finished build from its DuckDB file."""
-    with duckdb.connect(str(result.db_path), read_only=True) as con:
-        tables = {
-            row[0] for row in con.sql("select table_name from information_schema.tables").fetchall()
-        }
-        if "stg_meta__rows" in tables:
-            result.raw_rows = con.sql("select count(*) from stg_meta__rows").fetchall()[0][0]
-        if "rejects" in tables:
-            result.rejects = dict(
-                con.sql(
-                    "select reason, count(*) from rejects group by 1 order by 2 desc"
-                ).fetchall()
+# --------------------------------------------------------------------------- counts
+
+# The funnel of a build, rule by rule: (label, SQL count, knob rule it applies). The model
+# names are the only place the summary depends on the DAG's shape: adapt them here when the
+# staging or intermediate models are renamed.
+FUNNEL = (
+    ("raw rows", "select count(*) from stg_meta__rows", None),
+    (
+        "parsed (not rejected)",
+        "select count(*) from stg_meta__rows where reject_reason is null",
+        "a line must be valid JSON with the fields of the raw format",
+    ),
+    (
+        "with a price in range",
+        "select count(*) from stg_meta__rows where reject_reason is null and is_price_in_range",
+        "min_price <= price <= max_price",
+    ),
+    (
+        "long enough",
+        # one tokenized row per item with enough contents (int_items_described is a view
+        # over the raw files)
+        "select count(*) from int_items_tokenized",
+        "more than min_chars characters of contents",
+    ),
+    ("enough tokens", "select count(*) from int_items_prompted", "more than min_tokens tokens"),
+    ("items", "select count(*) from items", None),
+    (
+        "in a slot, after dedup",
+        "select count(*) from int_items_weighted",
+        "slot >= 1 and not dropped by the dedup knob",
+    ),
+    ("sampled", "select count(*) from sampled_items", "slot_cutoff and slot_cap"),
+)
+SPLIT_COUNTS = "select split, count(*) from sampled_items where split is not null group by 1"
+
+
+def read_counts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Every count the summary shows, read from the build's models (missing ones skipped)."""
+    tables = {
+        row[0] for row in con.sql("select table_name from information_schema.tables").fetchall()
+    }
+
+    def has(sql: str) -> bool:
+        return sql.split(" from ", 1)[1].split()[0] in tables
+
+    def scalar(sql: str) -> int:
+        return int(con.sql(sql).fetchall()[0][0])
+
+    counts: dict[str, Any] = {"funnel": [], "rejects": {}, "splits": {}, "duplicates": {}}
+    for label, sql, _rule in FUNNEL:
+        if has(sql):
+            counts["funnel"].append((label, scalar(sql)))
+    if "rejects" in tables:
+        counts["rejects"] = dict(
+            con.sql("select reason, count(*) from rejects group by 1 order by 2 desc, 1").fetchall()
+        )
+    if "sampled_items" in tables:
+        counts["splits"] = dict(con.sql(SPLIT_COUNTS).fetchall())
+    if "duplicate_groups" in tables:
+        counts["duplicates"] = dict(
+            con.sql("select match_kind, count(*) from duplicate_groups group by 1").fetchall()
+        )
+    if "dropped_duplicates" in tables:
+        counts["dedup_dropped"] = scalar("select count(*) from dropped_duplicates")
+    if "leakage" in tables:
+        counts["leaked"] = scalar("select count(*) from leakage")
+    return counts
+
+
+def summarise(result: BuildResult, path: Path | None = None) -> None:
+    """Fill the counts of a build from its DuckDB file (default: result.db_path)."""
+    with duckdb.connect(str(path or result.db_path), read_only=True) as con:
+        counts = read_counts(con)
+    funnel = dict(counts["funnel"])
+    result.funnel = counts["funnel"]
+    result.raw_rows = funnel.get("raw rows", 0)
+    result.rejects = counts["rejects"]
+    result.items = funnel.get("items", 0)
+    result.sampled = funnel.get("sampled", 0)
+    result.splits = counts["splits"]
+    result.duplicate_groups = counts["duplicates"]
+    result.dedup_dropped = counts.get("dedup_dropped", 0)
+    result.leaked_test_items = counts.get("leaked", 0)
+
+
+def check_funnel(result: BuildResult, values: dict[str, Any]) -> None:
+    """Spec 5's split check, naming the stage that emptied the data when one did."""
+    rules = {label: rule for label, _sql, rule in FUNNEL}
+    previous: tuple[str, int] | None = None
+    for label, count in result.funnel:
+        if count == 0:
+            if previous is None:
+                raise PricerError("the raw files hold no lines: nothing to build")
+            rule = rules.get(label)
+            because = f" ({rule})" if rule else ""
+            raise PricerError(
+                f"no item is left after the stage '{label}'{because}: {previous[1]:,} "
+                f"{previous[0]} before it, 0 after; check that rule's knobs and the raw data"
             )
-        if "items" in tables:
-            result.items = con.sql("select count(*) from items").fetchall()[0][0]
-        if "sampled_items" in tables:
-            result.sampled = con.sql("select count(*) from sampled_items").fetchall()[0][0]
-        if "duplicate_groups" in tables:
-            result.duplicate_groups = dict(
-                con.sql("select match_kind, count(*) from duplicate_groups group by 1").fetchall()
-            )
-        if "dropped_duplicates" in tables:
-            result.dedup_dropped = con.sql("select count(*) from dropped_duplicates").fetchall()[0][
-                0
-            ]
-        if "leakage" in tables:
-            result.leaked_test_items = con.sql("select count(*) from leakage").fetchall()[0][0]
+        previous = (label, count)
+    wanted = values["train_size"] + values["test_size"] + values["val_size"]
+    if result.sampled < wanted:
+        val = f" + val_size {values['val_size']:,}" if values["val_size"] else ""
+        raise PricerError(
+            f"the sample has {result.sampled:,} items, fewer than train_size "
+            f"{values['train_size']:,} + test_size {values['test_size']:,}{val} = {wanted:,}; "
+            "lower the sizes (--set train_size=... --set test_size=...) or use more raw data"
+        )
 
 
 def print_summary(result: BuildResult) -> None:
-    rejected = sum(result.rejects.values())
+    rate = result.raw_rows / result.seconds if result.seconds else 0
     print(
-        f"built {result.db_path} in {result.seconds:.1f}s: {result.raw_rows:,} raw rows, "
-        f"{rejected:,} rejected, {result.items:,} items "
-        f"({result.raw_rows / result.seconds if result.seconds else 0:,.0f} raw rows/s)",
+        f"built {result.db_path} in {result.seconds:.1f}s ({rate:,.0f} raw rows/s); "
+        f"{result.tests} dbt tests; dbt log: {result.log_file}",
         file=sys.stderr,
     )
-    for reason, count in result.rejects.items():
-        print(f"  rejected: {count:,} {reason}", file=sys.stderr)
+    width = max([len(label) for label, _ in result.funnel] + [len(r) + 12 for r in result.rejects])
+    for label, count in result.funnel:
+        print(f"  {label:<{width}} {count:>12,}", file=sys.stderr)
+        if label == "raw rows":
+            for reason, rejected in result.rejects.items():
+                print(f"    rejected: {reason:<{width - 12}} {rejected:>12,}", file=sys.stderr)
+    if result.splits:
+        shown = ", ".join(
+            f"{split} {result.splits.get(split, 0):,}" for split in ("train", "test", "validation")
+        )
+        print(f"  {'split':<{width}} {shown}", file=sys.stderr)
     if result.duplicate_groups or result.sampled:
         print(
-            f"  sampled {result.sampled:,}; duplicate groups: "
-            f"{result.duplicate_groups.get('title', 0):,} by title, "
+            f"  duplicate groups: {result.duplicate_groups.get('title', 0):,} by title, "
             f"{result.duplicate_groups.get('text', 0):,} by text; dropped by dedup: "
             f"{result.dedup_dropped:,}; test items with a train twin: "
             f"{result.leaked_test_items:,}",

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from pricer import knobs
-from pricer.build import BuildResult, build, dbt_env, run_dbt, summarise
+from pricer.build import BuildResult, build, dbt_env, run_dbt
 from pricer.export import ExportSummary, export
 from pricer.generate import REAL_ROWS, generate
 
@@ -64,32 +64,49 @@ def demo(
     bad_fraction: float = 0.01,
     threads: int = 2,
     report: bool = True,
+    verbose: bool = False,
 ) -> DemoResult:
     started = time.perf_counter()
     defaults = knobs.default_vars()
     _say(f"generating {rows:,} raw rows into {raw_dir} (seed {seed}, {bad_fraction:.0%} bad lines)")
     generate(raw_dir, rows=rows, seed=seed, bad_fraction=bad_fraction, progress=sys.stderr.isatty())
     dbt_vars: dict[str, Any] = {"slot_cap": scaled_slot_cap(rows, defaults)}
+    knobs.validate({**defaults, **dbt_vars})
     _say(f"building up to the sample with slot_cap={dbt_vars['slot_cap']}")
-    first = build(raw_dir, db_path, threads, dbt_vars, exclude="sampled_items+", check_split=False)
-    with duckdb.connect(str(first.db_path), read_only=True) as con:
-        sampled = con.sql("select count(*) from int_items_sampled").fetchall()[0][0]
-    dbt_vars.update(scaled_split_sizes(sampled, defaults))
-    _say(
-        f"sample of {sampled:,} items: train_size={dbt_vars['train_size']}, "
-        f"test_size={dbt_vars['test_size']}; building the split and the marts"
+
+    def split_and_marts(work: Path, build_vars: dict[str, Any]) -> None:
+        """Second step, on the same unpublished file: split sizes scaled to the sample."""
+        with duckdb.connect(str(work), read_only=True) as con:
+            sampled = con.sql("select count(*) from int_items_sampled").fetchall()[0][0]
+        sizes = scaled_split_sizes(sampled, defaults)
+        knobs.validate({**defaults, **dbt_vars, **sizes})
+        dbt_vars.update(sizes)
+        build_vars.update(sizes)
+        _say(
+            f"sample of {sampled:,} items: train_size={dbt_vars['train_size']}, "
+            f"test_size={dbt_vars['test_size']}; building the split and the marts"
+        )
+        run_dbt(
+            [
+                "build",
+                "--select",
+                "sampled_items+ curation_knobs",
+                "--vars",
+                _vars_json(raw_dir, dbt_vars),
+            ],
+            dbt_env(work, threads),
+            verbose=verbose,
+        )
+
+    first = build(
+        raw_dir,
+        db_path,
+        threads,
+        dict(dbt_vars),
+        exclude="sampled_items+",
+        verbose=verbose,
+        then=split_and_marts,
     )
-    run_dbt(
-        [
-            "build",
-            "--select",
-            "sampled_items+ curation_knobs",
-            "--vars",
-            _vars_json(raw_dir, dbt_vars),
-        ],
-        dbt_env(first.db_path, threads),
-    )
-    summarise(first)
     exported = export(first.db_path, out_dir)
     report_path: Path | None = None
     if report:

@@ -11,3 +11,9 @@ class UsageError(PricerError):
     """Bad arguments, an unknown knob or an invalid value: exit code 2."""
 
     exit_code = 2
+
+
+class Interrupted(PricerError):
+    """Ctrl-C (SIGINT): exit code 130, the message says what was left as it was."""
+
+    exit_code = 130

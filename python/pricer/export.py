@@ -32,7 +32,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pricer import __version__, knobs
+from pricer import __version__, database, knobs
 from pricer.errors import PricerError, UsageError
 
 SPLITS = ("train", "test", "validation")
@@ -80,21 +80,8 @@ class ExportSummary:
 
 
 def open_build(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """Open a finished build read-only, or fail with one line saying what is missing."""
-    if not db_path.is_file():
-        raise PricerError(f"no DuckDB file at {db_path}: run `pricer build` first")
-    con = duckdb.connect(str(db_path), read_only=True)
-    # information_schema also lists views: a Spark build's file holds views over Parquet
-    tables = {
-        row[0] for row in con.sql("select table_name from information_schema.tables").fetchall()
-    }
-    missing = [name for name in REQUIRED_TABLES if name not in tables]
-    if missing:
-        con.close()
-        raise PricerError(
-            f"{db_path} has no {', '.join(missing)}: run `pricer build` to completion first"
-        )
-    return con
+    """Open the last complete build read-only, or fail with one line saying what is wrong."""
+    return database.open_build(db_path, REQUIRED_TABLES)
 
 
 def build_knobs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -386,6 +373,7 @@ def export(
     local: list[str] = []
     try:
         build = build_knobs(con)
+        record = database.read_record(con) or {}
         check_split_sizes(con, build)
         counts = _counts(con)
         if "openai-chat" in formats:  # every check before anything is removed
@@ -447,6 +435,11 @@ def export(
         "counts": summary.counts,
         "hub_files": hub,
         "local_files": local,
+        "build": {
+            "database": str(Path(db_path).resolve()),
+            "build_id": record.get("build_id"),
+            "completed_at": record.get("completed_at"),
+        },
     }
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     from pricer.upload import local_card  # the card reads the files just written

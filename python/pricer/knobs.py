@@ -4,6 +4,7 @@ and seeds/categories.csv. Python never restates a default."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,6 @@ import yaml
 
 from pricer.errors import UsageError
 
-DEDUP_VALUES = ("none", "title", "text", "title_text")
 EXPORT_PREFIX = "openai_chat_"  # vars read by `pricer export` (spec 10), not by the build
 
 
@@ -31,7 +31,9 @@ def project_dir() -> Path:
 def default_vars() -> dict[str, Any]:
     """The `vars:` block of dbt_project.yml, as dbt reads it."""
     with open(project_dir() / "dbt_project.yml", encoding="utf-8") as fh:
-        return dict(yaml.safe_load(fh)["vars"])
+        values = dict(yaml.safe_load(fh)["vars"])
+    values.pop(KNOB_RULES_VAR, None)
+    return values
 
 
 @dataclass(frozen=True)
@@ -48,84 +50,125 @@ def categories(path: Path | None = None) -> list[Category]:
     return [Category(row["category"], float(row["weight"])) for row in rows]
 
 
-def _as_number(name: str, raw: str, integer: bool) -> int | float:
+KNOB_RULES_VAR = "knob_rules"
+NOT_KNOBS = ("raw_dir", KNOB_RULES_VAR)
+KINDS = {
+    "integer": "a whole number",
+    "number": "a number",
+    "string": "a string",
+    "list": 'a JSON list of strings, e.g. ["a", "b"]',
+}
+BOUNDS = {"min": ">=", "max": "<=", "above": ">", "below": "<"}
+
+
+def knob_rules() -> dict[str, dict[str, Any]]:
+    """How each knob is checked: `vars: knob_rules:` of dbt_project.yml, which the dbt
+    on-run-start macro `pricer_check_knobs` reads too (so plain `dbt build --vars` is checked
+    by the same rules)."""
+    with open(project_dir() / "dbt_project.yml", encoding="utf-8") as fh:
+        return dict(yaml.safe_load(fh)["vars"][KNOB_RULES_VAR])
+
+
+def _parse_value(name: str, raw: str, kind: str) -> Any:
+    """A --set value as the knob's type; the text of a string knob is kept as typed."""
     try:
-        value: int | float = int(raw) if integer else float(raw)
+        if kind == "integer":
+            return int(raw)
+        if kind == "number":
+            return float(raw)
+        if kind == "list":
+            value = json.loads(raw)
+            if isinstance(value, list):
+                return value
+            raise ValueError
     except ValueError:
-        kind = "a whole number" if integer else "a number"
-        raise UsageError(f"knob {name} must be {kind}, got {raw!r}") from None
-    return value
-
-
-def build_knob_names(defaults: dict[str, Any]) -> list[str]:
-    """The vars `--set` may change: scalars the build reads (not raw_dir, lists, export's)."""
-    return [
-        k
-        for k, v in defaults.items()
-        if k != "raw_dir" and not isinstance(v, list) and not k.startswith(EXPORT_PREFIX)
-    ]
+        raise UsageError(f"knob {name} must be {KINDS[kind]}, got {raw!r}") from None
+    return raw
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
-    """Turn `KNOB=VALUE` strings into typed dbt vars, checked against the defaults.
+    """Turn `KNOB=VALUE` strings into typed dbt vars, checked by the knob rules.
 
-    Raises UsageError (one clear line) for an unknown knob or an invalid value.
+    Raises UsageError (one clear line) for an unknown knob or an invalid value. A list knob
+    (details_removals) takes a JSON list: --set 'details_removals=["Item", "Number"]'.
     """
-    defaults = default_vars()
+    rules = knob_rules()
     out: dict[str, Any] = {}
     for pair in pairs:
         if "=" not in pair:
             raise UsageError(f"--set takes KNOB=VALUE, got {pair!r}")
-        name, raw = (part.strip() for part in pair.split("=", 1))
-        if name.startswith(EXPORT_PREFIX) and name in defaults:
+        name, raw = pair.split("=", 1)
+        name = name.strip()
+        if name.startswith(EXPORT_PREFIX) and name in default_vars():
             raise UsageError(
                 f"{name} is an option of `pricer export --format openai-chat`, not a build knob"
             )
-        if name not in defaults or name == "raw_dir" or isinstance(defaults[name], list):
-            known = ", ".join(sorted(build_knob_names(defaults)))
-            raise UsageError(f"unknown knob {name!r}; knobs: {known}")
-        default = defaults[name]
-        if isinstance(default, bool):
-            out[name] = raw.lower() in ("1", "true", "yes")
-        elif isinstance(default, int):
-            out[name] = _as_number(name, raw, integer=True)
-        elif isinstance(default, float):
-            out[name] = _as_number(name, raw, integer=False)
-        else:
-            out[name] = raw
-    merged = {**defaults, **out}
-    validate(merged)
+        if name not in rules:
+            raise UsageError(f"unknown knob {name!r}; knobs: {', '.join(sorted(rules))}")
+        out[name] = _parse_value(name, raw, rules[name]["type"])
+    validate({**default_vars(), **out})
     return out
 
 
+def _is_kind(value: Any, kind: str) -> bool:
+    if isinstance(value, bool):
+        return False
+    if kind == "integer":
+        return isinstance(value, int)
+    if kind == "number":
+        return isinstance(value, int | float)
+    if kind == "string":
+        return isinstance(value, str)
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _holds(value: Any, op: str, bound: Any) -> bool:
+    return {
+        ">=": value >= bound,
+        "<=": value <= bound,
+        ">": value > bound,
+        "<": value < bound,
+    }[op]
+
+
 def validate(values: dict[str, Any]) -> None:
-    """Cross-knob checks; raises UsageError naming the knob."""
-    for name in ("min_chars", "ceiling_chars", "min_tokens", "max_tokens", "slot_cap"):
-        if values[name] < 1:
-            raise UsageError(f"knob {name} must be >= 1, got {values[name]}")
-    for name in ("slot_cutoff", "train_size", "test_size", "val_size", "sample_seed", "split_seed"):
-        if values[name] < 0:
-            raise UsageError(f"knob {name} must be >= 0, got {values[name]}")
-    if not 0 <= values["min_price"] <= values["max_price"]:
+    """Check every knob against its rule (type, bounds, allowed values); a bound may name
+    another knob. Raises UsageError naming the knob, its value and the rule."""
+    rules = knob_rules()
+    for name, rule in rules.items():
+        if name not in values:
+            continue
+        value = values[name]
+        if not _is_kind(value, rule["type"]):
+            raise UsageError(f"knob {name} must be {KINDS[rule['type']]}, got {value!r}")
+        if "one_of" in rule and value not in rule["one_of"]:
+            raise UsageError(
+                f"knob {name} must be one of {', '.join(rule['one_of'])}, got {value!r}"
+            )
+        for key, op in BOUNDS.items():
+            if key not in rule:
+                continue
+            bound = rule[key]
+            if isinstance(bound, str):
+                if not _holds(value, op, values[bound]):
+                    raise UsageError(
+                        f"knob {name} must be {op} {bound} ({values[bound]!r}), got {value!r}"
+                    )
+            elif not _holds(value, op, bound):
+                raise UsageError(f"knob {name} must be {op} {bound}, got {value!r}")
+    check_tokenizer(values.get("tokenizer", ""))
+
+
+def _looks_like_path(value: str) -> bool:
+    return value.startswith(("/", ".", "~")) or value.endswith(".json") or value.count("/") > 1
+
+
+def check_tokenizer(value: str) -> None:
+    """The tokenizer knob: a local path must exist; a hub name must be one (owner/name)."""
+    if not value:
+        return
+    if _looks_like_path(value) and not Path(value).expanduser().exists():
         raise UsageError(
-            f"knobs min_price ({values['min_price']}) and max_price ({values['max_price']}) "
-            "must satisfy 0 <= min_price <= max_price"
-        )
-    if values["max_price"] >= 999.5:
-        raise UsageError(
-            f"knob max_price must be below 999.5 (slots run 0..999), got {values['max_price']}"
-        )
-    if values["min_tokens"] >= values["max_tokens"]:
-        raise UsageError(
-            f"knob min_tokens ({values['min_tokens']}) must be below "
-            f"max_tokens ({values['max_tokens']})"
-        )
-    if values["ceiling_chars"] <= values["min_chars"]:
-        raise UsageError(
-            f"knob ceiling_chars ({values['ceiling_chars']}) must exceed "
-            f"min_chars ({values['min_chars']})"
-        )
-    if values["dedup"] not in DEDUP_VALUES:
-        raise UsageError(
-            f"knob dedup must be one of {', '.join(DEDUP_VALUES)}, got {values['dedup']!r}"
+            f"knob tokenizer: no such file or folder {value!r} (a local path must exist; "
+            "a hub name owner/name is downloaded on first use and needs a network)"
         )

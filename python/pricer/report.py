@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from pricer import __version__
+from pricer import __version__, database
 from pricer.errors import PricerError
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -86,27 +86,8 @@ class ReportData:
 
 
 def open_build(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """Open a finished build read-only, or fail with one line saying what is wrong."""
-    if not db_path.exists():
-        raise PricerError(
-            f"no DuckDB file at {db_path}: run `pricer build` (or `pricer demo`) first"
-        )
-    if not db_path.is_file():
-        raise PricerError(f"{db_path} is not a file: pass the DuckDB file of a build with --db")
-    try:
-        con = duckdb.connect(str(db_path), read_only=True)
-    except duckdb.Error as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise PricerError(f"cannot open {db_path} as a DuckDB database: {first}") from err
-    tables = {row[0] for row in con.sql("select table_name from duckdb_tables()").fetchall()}
-    tables |= {row[0] for row in con.sql("select view_name from duckdb_views()").fetchall()}
-    missing = [name for name in REQUIRED_TABLES if name not in tables]
-    if missing:
-        con.close()
-        raise PricerError(
-            f"{db_path} has no {', '.join(missing)}: run `pricer build` to completion first"
-        )
-    return con
+    """Open the last complete build read-only, or fail with one line saying what is wrong."""
+    return database.open_build(db_path, REQUIRED_TABLES)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:

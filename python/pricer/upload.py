@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from pricer import __version__
+from pricer import __version__, database
 from pricer import export as layout
 from pricer.card import CardInputs, CategoryCount, ItemsSummary, SplitSummary, render_card
 from pricer.errors import PricerError, UsageError
@@ -284,6 +284,7 @@ def read_export(out_dir: Path, *, with_card: bool = True) -> Export:
             "re-run `pricer export`"
         )
 
+    database.check_export_source(manifest)
     counts = manifest.get("counts") or {}
     splits: list[tuple[SplitSummary, Path]] = []
     for name in layout.SPLITS:  # validation is optional

@@ -13,7 +13,28 @@ HELP = """Run `dbt build` on a folder of raw meta_<Category>.jsonl[.gz] files.
 
 Stages every raw line (or rejects it with a reason), applies the course's item rules,
 tokenizes, computes slots and the sample, and runs every dbt data test. Knobs are the
-dbt vars of dbt_project.yml; override any of them with --set KNOB=VALUE."""
+dbt vars of dbt_project.yml; override any of them with --set KNOB=VALUE:
+
+  --set slot_cap=300                     numbers as typed
+  --set 'price_prefix=It sells for USD ' text as typed, spaces kept
+  --set 'details_removals=["Item", ":"]' a list knob takes a JSON list of strings
+  --set tokenizer=/path/tokenizer.json   a local file or folder (must exist), or a hub name
+                                         owner/name (downloaded on first use: needs a network)
+
+Every value is checked (type, bounds, allowed values: vars.knob_rules of dbt_project.yml)
+before dbt starts.
+
+The build is atomic: dbt writes DB.building/pricer.duckdb, and only a build whose every
+model, test and split check passed replaces DB (os.replace, after fsync). An interrupted or
+failed build (Ctrl-C, SIGKILL, a full disk) leaves DB as the last complete build wrote it;
+export, report and upload refuse until a build completes.
+
+Output: one line per model, then the funnel (raw rows, rejects by reason, each rule's
+survivors, items, sample, splits). dbt's own log goes to DBT_LOG_PATH/dbt.log (default
+logs/dbt.log); --verbose shows it on the terminal too.
+
+Memory: DuckDB's cap is PRICER_MEMORY_LIMIT (default 1500MB; it spills to disk past it),
+e.g. PRICER_MEMORY_LIMIT=4GB pricer build ... for very long raw lines."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -42,7 +63,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=2,
         metavar="N",
-        help="DuckDB threads and tokenizer workers (default: 2)",
+        help="DuckDB threads and tokenizer workers (default: 2); dbt itself runs one model "
+        "at a time (its log's 'Concurrency: 1 threads')",
     )
     parser.add_argument(
         "--set",
@@ -50,7 +72,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="KNOB=VALUE",
-        help="override a knob (repeatable), e.g. --set slot_cap=300",
+        help="override a knob (repeatable), e.g. --set slot_cap=300; a list knob takes "
+        "JSON: --set 'details_removals=[\"Item\"]'",
     )
     parser.add_argument(
         "--engine",
@@ -69,7 +92,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="with --engine spark: warehouse, metastore and temp files (default: data/spark)",
     )
     parser.add_argument(
-        "--select", metavar="SELECTOR", help="dbt node selection, e.g. +items (default: everything)"
+        "--select",
+        metavar="SELECTOR",
+        help="dbt node selection, e.g. +items (default: everything); a selected build "
+        "starts from a copy of the last build and is published as partial, which export, "
+        "report and upload refuse",
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="print dbt's log on the terminal as it runs"
     )
     parser.set_defaults(run=run)
 
@@ -89,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
         args.select,
         engine=args.engine,
         spark_dir=args.spark_dir,
+        verbose=args.verbose,
     )
     print_summary(result)
     return 0

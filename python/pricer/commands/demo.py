@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from pricer.build import DEFAULT_DB
+from pricer.commands.generate import check_overwrite
 from pricer.demo import demo
 from pricer.errors import UsageError
 
@@ -68,13 +69,40 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="DuckDB threads and tokenizer workers (default: 2)",
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace meta_* files in --raw that the demo did not generate (default: refuse)",
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="print dbt's log on the terminal as it runs"
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.rows < 100:
         raise UsageError(f"--rows must be at least 100, got {args.rows}")
-    result = demo(args.rows, args.out, args.raw, args.db, args.seed, args.bad, args.threads)
+    if args.threads < 1:
+        raise UsageError(f"--threads must be >= 1, got {args.threads}")
+    check_overwrite(
+        args.raw,
+        rows=args.rows,
+        seed=args.seed,
+        bad_fraction=args.bad,
+        gzip=False,
+        force=args.force,
+    )
+    result = demo(
+        args.rows,
+        args.out,
+        args.raw,
+        args.db,
+        args.seed,
+        args.bad,
+        args.threads,
+        verbose=args.verbose,
+    )
     counts = result.export.counts
     knobs_used = ", ".join(f"{name}={value}" for name, value in result.vars.items())
     lines = [

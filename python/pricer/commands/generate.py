@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
+from pricer.errors import UsageError
 from pricer.generate import BAD_KINDS, MANIFEST_NAME, MAX_BAD_FRACTION, generate
 
 DESCRIPTION = f"""\
@@ -25,7 +27,10 @@ JSON numbers in details, price strings, duplicates, multi-byte characters near t
 Their kinds and 1-based line numbers go to OUT_DIR/{MANIFEST_NAME}, with the rows per file.
 A price "None" is not a bad line: it is how the course's loader shows a null price.
 
-The same ROWS, SEED, F and --gzip give byte-identical files."""
+The same ROWS, SEED, F and --gzip give byte-identical files. A folder that already holds
+meta_* files is refused unless they are exactly what this command would write (its
+{MANIFEST_NAME} names the same ROWS, SEED, F and --gzip, and the files are unchanged):
+--force replaces them."""
 
 EXAMPLES = """\
 examples:
@@ -69,10 +74,58 @@ def add_parser(subparsers: Any) -> None:
         default=None,
         help="processes to use (default: one per CPU for large runs); output does not change",
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace meta_* files already in OUT_DIR (default: refuse, unless they are this "
+        "very command's output)",
+    )
     parser.set_defaults(run=run)
 
 
+def _same_output(out_dir: Path, existing: list[Path], settings: dict[str, Any]) -> bool:
+    """Whether the meta_* files in out_dir are what generate with these settings writes."""
+    try:
+        manifest = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+        files = manifest["files"]
+        if any(manifest.get(key) != value for key, value in settings.items()):
+            return False
+        return sorted(files) == sorted(p.name for p in existing) and all(
+            (out_dir / name).stat().st_size == info["bytes"] for name, info in files.items()
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
+def check_overwrite(
+    out_dir: Path, *, rows: int, seed: int, bad_fraction: float, gzip: bool, force: bool
+) -> None:
+    """Refuse (exit 2) to write over meta_* files in out_dir unless force, or unless they are
+    byte for byte what these settings generate (then rewriting them changes nothing)."""
+    if force or not out_dir.is_dir():
+        return
+    existing = sorted(out_dir.glob("meta_*"))
+    if not existing:
+        return
+    settings = {"rows": rows, "seed": seed, "bad_fraction": bad_fraction, "gzip": gzip}
+    if _same_output(out_dir, existing, settings):
+        return
+    raise UsageError(
+        f"{out_dir} already holds {len(existing)} meta_* file(s) ({existing[0].name}, ...) "
+        "that this command did not write: pass --force to replace them, or another folder"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.rows >= 1 and 0 <= args.bad <= MAX_BAD_FRACTION:  # else generate() says what is wrong
+        check_overwrite(
+            args.out_dir,
+            rows=args.rows,
+            seed=args.seed,
+            bad_fraction=args.bad,
+            gzip=args.gzip,
+            force=args.force,
+        )
     summary = generate(
         args.out_dir,
         rows=args.rows,

@@ -25,7 +25,6 @@ SEED = 11
 KNOBS_A = ["--set", "train_size=300", "--set", "test_size=50"]
 # new knobs for the interrupted rebuilds
 KNOBS_B = ["--set", "slot_cap=3", "--set", "train_size=100", "--set", "test_size=20"]
-EXPORTED = ("train.parquet", "test.parquet", "items.parquet")
 
 
 def _env() -> dict[str, str]:
@@ -47,7 +46,10 @@ def digest(path: Path) -> str:
 
 
 def exported(out: Path) -> dict[str, str]:
-    return {name: digest(out / name) for name in EXPORTED}
+    """Every Parquet file of an export (the splits under data/, the items config)."""
+    files = {str(path.relative_to(out)): digest(path) for path in sorted(out.rglob("*.parquet"))}
+    assert any(name.startswith("data/train") for name in files), files
+    return files
 
 
 def refusal(capsys: pytest.CaptureFixture[str], args: list[str], *names: str) -> None:

@@ -75,7 +75,7 @@ def test_vars_are_found_in_code_macros_dispatch_and_python_config() -> None:
 
 
 def test_plans() -> None:
-    manifest = _manifest()
+    manifest = vars_by_node(_manifest(), KNOWN)
     same = _inputs()
     assert plan(None, same, manifest).full
     assert plan(same, same, manifest).nothing

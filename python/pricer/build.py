@@ -17,9 +17,9 @@ from typing import Any
 
 import duckdb
 
-from pricer import database, knobs
+from pricer import database, incremental, knobs
 from pricer.errors import Interrupted, PricerError, UsageError
-from pricer.raw import find_raw_files
+from pricer.raw import find_raw_files, scan_raw_dir
 
 DEFAULT_DB = Path("data/pricer.duckdb")
 ENGINES = ("duckdb", "spark")
@@ -40,6 +40,7 @@ class BuildResult:
     splits: dict[str, int] = field(default_factory=dict)
     tests: int = 0
     log_file: Path | None = None
+    plan: incremental.Plan | None = None
 
     @property
     def items_per_second(self) -> float:
@@ -160,7 +161,14 @@ def _release_duckdb() -> None:
 def prepare(raw_dir: Path, overrides: dict[str, Any] | None) -> tuple[Path, dict[str, Any]]:
     """Check the raw folder and the knobs (before any dbt work); the dbt vars to pass."""
     raw_dir = raw_dir.resolve()
-    find_raw_files(raw_dir, [c.name for c in knobs.categories()])
+    scan = scan_raw_dir(raw_dir, [c.name for c in knobs.categories()])
+    for warning in scan.warnings:
+        database.warn(warning)
+    if scan.missing_categories:
+        database.warn(
+            f"no raw file for {len(scan.missing_categories)} of the categories in "
+            f"seeds/categories.csv: {', '.join(scan.missing_categories)}"
+        )
     overrides = dict(overrides or {})
     knobs.validate({**knobs.default_vars(), **overrides})
     check_tokenizer_loads({**knobs.default_vars(), **overrides}["tokenizer"])
@@ -195,6 +203,7 @@ def build(
     spark_dir: Path | None = None,
     verbose: bool = False,
     then: Callable[[Path, dict[str, Any]], None] | None = None,
+    full_refresh: bool = False,
 ) -> BuildResult:
     """Validate the inputs, run `dbt build` into a new file, summarise it, check it and
     publish it as db_path (atomically: pricer.database).
@@ -202,19 +211,40 @@ def build(
     engine "spark" runs the same project on a local Spark session (pricer.spark) and
     publishes at `db_path` a DuckDB file of views over the Parquet tables Spark wrote.
     `then(work_file, dbt_vars)` runs more dbt steps on the same file before it is checked and
-    published (the demo's second step); it may update dbt_vars."""
+    published (the demo's second step); it may update dbt_vars.
+
+    Unless `full_refresh`, a DuckDB build compares its inputs (knobs, seeds, raw files, code)
+    with those of the last complete build and runs only the models they touch
+    (pricer.incremental), in a copy of that build; with nothing changed it runs nothing."""
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
     db_path = db_path.resolve()
     if db_path.is_dir():
         raise UsageError(f"--db {db_path} is a folder: pass the DuckDB file to build")
+    started = time.perf_counter()
     raw_dir, dbt_vars = prepare(raw_dir, overrides)
     partial = bool(select or exclude)
-    started = time.perf_counter()
-    with database.new_build(db_path, start_from_previous=partial and then is None) as work:
+    project = knobs.project_dir()
+    files = find_raw_files(raw_dir, [c.name for c in knobs.categories()])
+    inputs = incremental.inputs_of({**knobs.default_vars(), **dbt_vars}, project, files)
+    plan = incremental.Plan(full=True, reasons=["--full-refresh" if full_refresh else "asked"])
+    if not (full_refresh or partial or then is not None or engine != "duckdb"):
+        previous = _last_complete_record(db_path)
+        plan = incremental.plan(
+            (previous or {}).get("inputs"), inputs, (previous or {}).get("var_readers")
+        )
+        if plan.nothing:
+            result = BuildResult(db_path, time.perf_counter() - started)
+            result.plan = plan
+            summarise_published(result)
+            return result
+    with database.new_build(db_path, start_from_previous=partial or not plan.full) as work:
         args = ["build", "--vars", json.dumps(dbt_vars)]
         if select:
             args += ["--select", select]
+        elif not plan.full:
+            # stg_meta__lines registers the raw source that the views over the raw files read
+            args += ["--select", " ".join(["stg_meta__lines", *(f"{n}+" for n in plan.select)])]
         if exclude:
             args += ["--exclude", exclude]
         try:
@@ -226,6 +256,7 @@ def build(
                 then(work.path, dbt_vars)
                 partial = False
             result = BuildResult(db_path, time.perf_counter() - started, tests=tests)
+            result.plan = plan
             result.log_file = log_dir() / "dbt.log"
             summarise(result, work.path)
             if check_split and not partial:
@@ -245,6 +276,8 @@ def build(
                     or None,
                     raw_dir=str(raw_dir),
                     raw_files=_raw_fingerprints(raw_dir),
+                    inputs=inputs,
+                    var_readers=_var_readers(dbt_vars),
                 )
             )
         except KeyboardInterrupt:
@@ -255,6 +288,45 @@ def build(
             raise type(err)(f"{err}; {_unchanged(db_path)}") from None
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _last_complete_record(db_path: Path) -> dict[str, Any] | None:
+    """The completion record of the published build, if it is complete and no build of it
+    was left unfinished (then a rebuild starts afresh)."""
+    if not db_path.is_file() or database.work_file(db_path).exists():
+        return None
+    try:
+        con = database._connect_read_only(db_path)
+    except PricerError:
+        return None
+    try:
+        record = database.read_record(con)
+    finally:
+        con.close()
+    if not record or not record.get("complete", True) or record.get("selection"):
+        return None
+    return record
+
+
+def _var_readers(dbt_vars: dict[str, Any]) -> dict[str, list[str]] | None:
+    """The vars each node reads, from the manifest dbt just wrote (for the next build)."""
+    target = Path(os.environ.get("DBT_TARGET_PATH") or knobs.project_dir() / "target")
+    try:
+        manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    known = {**knobs.default_vars(), **dbt_vars}
+    return {n: sorted(v) for n, v in incremental.vars_by_node(manifest, known).items()}
+
+
+def summarise_published(result: BuildResult) -> None:
+    """summarise() of the published database, read as readers read it."""
+    con = database._connect_read_only(result.db_path)
+    try:
+        counts = read_counts(con)
+    finally:
+        con.close()
+    _fill(result, counts)
 
 
 def _unchanged(db_path: Path) -> str:
@@ -370,6 +442,10 @@ def summarise(result: BuildResult, path: Path | None = None) -> None:
     """Fill the counts of a build from its DuckDB file (default: result.db_path)."""
     with duckdb.connect(str(path or result.db_path), read_only=True) as con:
         counts = read_counts(con)
+    _fill(result, counts)
+
+
+def _fill(result: BuildResult, counts: dict[str, Any]) -> None:
     funnel = dict(counts["funnel"])
     result.funnel = counts["funnel"]
     result.raw_rows = funnel.get("raw rows", 0)
@@ -408,6 +484,24 @@ def check_funnel(result: BuildResult, values: dict[str, Any]) -> None:
 
 
 def print_summary(result: BuildResult) -> None:
+    plan = result.plan
+    if plan is not None and plan.nothing:
+        print(
+            f"nothing changed since the last complete build of {result.db_path} (knobs, "
+            f"seeds, raw files and code as recorded): nothing to run",
+            file=sys.stderr,
+        )
+    elif plan is not None and not plan.full:
+        print(
+            f"incremental: {'; '.join(plan.reasons)}: ran "
+            f"{', '.join(n + '+' for n in plan.select)} on a copy of the last build; every "
+            "raw file's rows reused",
+            file=sys.stderr,
+        )
+    elif plan is not None:
+        print(f"full build ({'; '.join(plan.reasons)}): read every raw file", file=sys.stderr)
+    if plan is not None and plan.nothing:
+        return
     rate = result.raw_rows / result.seconds if result.seconds else 0
     print(
         f"built {result.db_path} in {result.seconds:.1f}s ({rate:,.0f} raw rows/s); "

@@ -131,9 +131,12 @@ def vars_by_node(manifest: dict[str, Any], known_vars: Iterable[str]) -> dict[st
 
 
 def plan(
-    previous: dict[str, Any] | None, current: dict[str, Any], manifest: dict[str, Any]
+    previous: dict[str, Any] | None,
+    current: dict[str, Any],
+    readers: dict[str, Iterable[str]] | None,
 ) -> Plan:
-    """What to run, given the recorded inputs of the last complete build (None: none)."""
+    """What to run, given the recorded inputs of the last complete build (None: none) and
+    the vars each node reads (`vars_by_node` of that build's manifest, recorded with it)."""
     if not previous:
         return Plan(full=True, reasons=["no previous complete build"])
     reasons: list[str] = []
@@ -167,12 +170,14 @@ def plan(
     )
     if not changed_vars and not changed_seeds:
         return Plan(full=False, reasons=["nothing changed"])
-    readers = vars_by_node(manifest, set(before_vars) | set(now_vars))
+    if readers is None:
+        return Plan(full=True, reasons=["the last build recorded no var readers"])
+    changed = set(changed_vars)
     select = sorted(
         {
             name
             for name, used in readers.items()
-            if used & set(changed_vars) or (_ANY in used and changed_vars)
+            if changed & set(used) or (_ANY in used and changed)
         }
         | set(changed_seeds)
     )

@@ -32,8 +32,9 @@ import pyarrow.compute as pc
 from pricer.errors import PricerError, UsageError
 
 FILE_PATTERN = re.compile(r"^meta_(?P<category>.+)\.jsonl(?P<gz>\.gz)?$")
-# Names that look like raw data but do not match FILE_PATTERN (warned about, never read).
-NEAR_MISS_PATTERN = re.compile(r"(?i)^meta_.*|.*\.(jsonl?|ndjson)(\.gz)?$")
+# Names that look like raw data but do not match FILE_PATTERN (warned about, never read);
+# names starting with "_" or "." (the generator's _generated.json, hidden files) are not data.
+NEAR_MISS_PATTERN = re.compile(r"(?i)^meta_.*|^[^._].*\.(jsonl?|ndjson)(\.gz)?$")
 CHUNK_BYTES = 32 * 1024 * 1024
 
 # What DuckDB scans (models/staging/duckdb/stg_meta__lines.sql): each line with its newline.

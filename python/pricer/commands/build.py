@@ -29,6 +29,14 @@ model, test and split check passed replaces DB (os.replace, after fsync). An int
 failed build (Ctrl-C, SIGKILL, a full disk) leaves DB as the last complete build wrote it;
 export, report and upload refuse until a build completes.
 
+Incremental: the build records its inputs (knobs, a hash of each seed, each raw file's
+size and mtime, a hash of the models and macros). The next build runs only the models that
+read what changed and everything after them, in a copy of the last build (a sampling or
+split knob: the models after the items; an item rule or the tokenizer: from that rule on);
+with nothing changed it says so and runs nothing; a changed, new or removed raw file, or a
+code change, rebuilds everything. --full-refresh rebuilds everything. The result equals a
+fresh build's with the same inputs.
+
 Output: one line per model, then the funnel (raw rows, rejects by reason, each rule's
 survivors, items, sample, splits). dbt's own log goes to DBT_LOG_PATH/dbt.log (default
 logs/dbt.log); --verbose shows it on the terminal too.
@@ -99,6 +107,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "report and upload refuse",
     )
     parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild everything; by default a build runs only what changed since the last "
+        "complete build (knobs, seeds/categories.csv, raw files, the project's code), and "
+        "nothing when nothing did",
+    )
+    parser.add_argument(
         "--verbose", action="store_true", help="print dbt's log on the terminal as it runs"
     )
     parser.set_defaults(run=run)
@@ -120,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
         engine=args.engine,
         spark_dir=args.spark_dir,
         verbose=args.verbose,
+        full_refresh=args.full_refresh,
     )
     print_summary(result)
     return 0

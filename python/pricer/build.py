@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -130,7 +131,7 @@ def run_dbt(args: list[str], env: dict[str, str], *, verbose: bool = False) -> i
             more = f" and {len(failed) - 1} more" if len(failed) > 1 else ""
             raise PricerError(
                 f"dbt {args[0]} failed: {first.node.name} ({first.status}): "
-                f"{_one_line(first.message or '')}{more} (log: {log})"
+                f"{_cause(first.message or '')}{more} (log: {log})"
             )
         raise PricerError(f"dbt {args[0]} failed (log: {log})")
     return progress.tests
@@ -327,6 +328,21 @@ def summarise_published(result: BuildResult) -> None:
     finally:
         con.close()
     _fill(result, counts)
+
+
+# A raw file that cannot be read fails inside DuckDB's scan of the Arrow stream; its message
+# (pricer.raw.RawReadError) comes back wrapped in DuckDB's words and a Python traceback.
+_STREAM_FAILURE = re.compile(r"reading the stream registered as '[^']*' failed: (?:\w+ error: )?")
+
+
+def _cause(message: str) -> str:
+    """The first line of a node's failure, with a raw file's read error unwrapped."""
+    text = " ".join(message.split())
+    match = _STREAM_FAILURE.search(text)
+    if match:
+        text = text[match.end() :].split(" Detail: Python exception", 1)[0]
+        return text.rstrip(".")
+    return _one_line(message)
 
 
 def _unchanged(db_path: Path) -> str:

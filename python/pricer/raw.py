@@ -36,6 +36,9 @@ FILE_PATTERN = re.compile(r"^meta_(?P<category>.+)\.jsonl(?P<gz>\.gz)?$")
 # names starting with "_" or "." (the generator's _generated.json, hidden files) are not data.
 NEAR_MISS_PATTERN = re.compile(r"(?i)^meta_.*|^[^._].*\.(jsonl?|ndjson)(\.gz)?$")
 CHUNK_BYTES = 32 * 1024 * 1024
+# Decompressed bytes read at a time from a .gz file: small enough that a broken stream is
+# reported near where it broke, with the lines before it counted.
+GZIP_CHUNK_BYTES = 4 * 1024 * 1024
 
 # What DuckDB scans (models/staging/duckdb/stg_meta__lines.sql): each line with its newline.
 RAW_SCHEMA = pa.schema(
@@ -241,7 +244,7 @@ def _iter_gzip(raw: RawFile, on_bytes: Callable[[int], None] | None) -> Iterator
     with open(raw.path, "rb") as compressed, gzip.GzipFile(fileobj=compressed) as fh:
         while True:
             try:
-                block = fh.read(CHUNK_BYTES)
+                block = fh.read(min(CHUNK_BYTES, GZIP_CHUNK_BYTES))
             except (OSError, EOFError, zlib.error) as error:
                 raise RawReadError(
                     f"{raw.name}: cannot decompress ({_describe(error)}) at compressed byte "

@@ -93,11 +93,13 @@ def build(
     check_split: bool = True,
     engine: str = "duckdb",
     spark_dir: Path | None = None,
+    master: str | None = None,
 ) -> BuildResult:
     """Validate the inputs, run `dbt build` and summarise what it made.
 
-    engine "spark" runs the same project on a local Spark session (pricer.spark) and leaves at
-    `db_path` a DuckDB file of views over the Parquet tables Spark wrote."""
+    engine "spark" runs the same project on a Spark session (pricer.spark; `master`, else
+    local[threads]) and leaves at `db_path` a DuckDB file of views over the Parquet tables
+    Spark wrote."""
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
     raw_dir = raw_dir.resolve()
@@ -112,7 +114,7 @@ def build(
         args += ["--exclude", exclude]
     started = time.perf_counter()
     if engine == "spark":
-        _build_on_spark(args, raw_dir, dbt_vars, db_path, threads, spark_dir)
+        _build_on_spark(args, raw_dir, dbt_vars, db_path, threads, spark_dir, master)
     else:
         run_dbt(args, dbt_env(db_path, threads))
     result = BuildResult(db_path=db_path, seconds=time.perf_counter() - started)
@@ -132,13 +134,18 @@ def _build_on_spark(
     db_path: Path,
     threads: int,
     spark_dir: Path | None,
+    master: str | None = None,
 ) -> None:
     """`dbt build --target spark` in this process, after registering on the Spark session
     what the project's Spark models read (pricer.spark)."""
     from pricer import spark
 
     env = spark.spark_env(spark_dir or spark.DEFAULT_SPARK_DIR)
-    env["PRICER_SPARK_MASTER"] = f"local[{threads}]"
+    env["PRICER_SPARK_THREADS"] = str(threads)
+    if master:
+        env["PRICER_SPARK_MASTER"] = master
+    # A failed build must not leave the previous build's views file to be read as this one.
+    db_path.unlink(missing_ok=True)
     session = spark.get_session(env)
     spark.register_udfs(session, raw_dir, dbt_vars)
     # Unit tests pin the SQL macros with DuckDB-syntax fixtures; on Spark the DuckDB/Spark

@@ -67,15 +67,17 @@ CURATED_TYPE = "struct<{}>".format(
 )
 
 
-# The session logs errors only, to stderr: Spark's default logs every stage at WARN and INFO.
-LOG4J_ERRORS_ONLY = """\
+# The session logs errors only, to <spark dir>/spark.log: Spark's default logs every stage at
+# WARN and INFO, and its errors carry Java stack traces (a lost executor, a failed task) that
+# the terminal does not need: dbt reports the failed model and pricer the one-line error.
+LOG4J_ERRORS_TO_FILE = """\
 rootLogger.level = error
-rootLogger.appenderRef.stderr.ref = stderr
-appender.console.type = Console
-appender.console.name = stderr
-appender.console.target = SYSTEM_ERR
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+rootLogger.appenderRef.file.ref = file
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = {log}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = %d{{yy/MM/dd HH:mm:ss}} %p %c{{1}}: %m%n%ex
 """
 
 
@@ -120,7 +122,8 @@ def get_session(env: dict[str, str]) -> Any:
     spark_dir = Path(env["PRICER_SPARK_DIR"])
     (spark_dir / "tmp").mkdir(parents=True, exist_ok=True)
     (spark_dir / "events").mkdir(parents=True, exist_ok=True)
-    (spark_dir / "log4j2.properties").write_text(LOG4J_ERRORS_ONLY, encoding="utf-8")
+    log4j = LOG4J_ERRORS_TO_FILE.format(log=spark_dir / "spark.log")
+    (spark_dir / "log4j2.properties").write_text(log4j, encoding="utf-8")
     # pyspark 4.3 warns on every pandas UDF that pandas 3 is not fully supported; the
     # DuckDB/Spark parity test checks the UDFs' output with the pandas installed.
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")

@@ -18,6 +18,7 @@ without pandas, pyarrow, ... fails the build with one line instead of a task tra
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import socket
@@ -147,6 +148,12 @@ def get_session(env: dict[str, str]) -> Any:
             ) from None
         raise PricerError(f"Spark could not start on {master}: {_first_line(error)}") from None
     spark.sparkContext.setLogLevel("ERROR")
+    # pyspark logs every failed query to stderr as JSON with the Java stack trace; dbt reports
+    # the model that failed and its error, pricer the one line.
+    from pyspark.logger import PySparkLogger
+
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
     spark.sparkContext.addPyFile(str(package_zip(spark_dir)))
     check_executors(spark, master, parameters["spark.pyspark.python"])
     return spark

@@ -22,6 +22,8 @@ import argparse
 import json
 import shutil
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -49,14 +51,24 @@ def bench_engine(rows: int, engine: str, raw: Path) -> dict[str, Any]:
     say(f"{rows:,} rows: pricer build --engine {engine}")
     env = {"DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(work / "dbt-logs")}
     per_worker = None
+    executors_cpu_s = 0.0
     if engine == "spark-cluster":
         from spark_standalone import read_event_log, standalone_cluster, tasks_per_worker
 
         with standalone_cluster(work / "cluster", workers=CORES, cores=1) as cluster:
+            stop = threading.Event()
+            seen: dict[int, float] = {}
+            pids = [w.process.pid for w in cluster.workers]
+            poller = threading.Thread(target=_poll_cpu, args=(pids, stop, seen), daemon=True)
+            poller.start()
             built = run_measured(
                 [*build, "--master", cluster.url, *SPLIT_KNOBS], work / "build.log", env=env
             )
+            time.sleep(3.0)  # the workers stop the application's executors
+            stop.set()
+            poller.join()
             per_worker = tasks_per_worker(cluster, read_event_log(work / "spark" / "events"))
+        executors_cpu_s = sum(seen.values())
     else:
         built = run_measured([*build, *SPLIT_KNOBS], work / "build.log", env=env)
     say(f"{rows:,} rows: pricer export ({engine})")
@@ -74,11 +86,35 @@ def bench_engine(rows: int, engine: str, raw: Path) -> dict[str, Any]:
         "items_per_s": round(items / (built.wall_s + exported.wall_s)),
         "cores": CORES,
         "raw_rows_per_s_per_core": round(rows / built.wall_s / CORES, 1),
+        # CPU of the build's process tree, plus for the cluster its executors' processes
+        "build_cpu_s": round(built.cpu_s + executors_cpu_s, 1),
+        "executors_cpu_s": round(executors_cpu_s, 1),
+        "raw_rows_per_cpu_s": round(rows / (built.cpu_s + executors_cpu_s), 1),
         "tasks_per_worker": per_worker,
         "dbt_test_s": profile["by_type_s"].get("test", 0.0),
         "model_s": {m["node"]: m["execution_time"] for m in profile["models"]},
         "train_sha256": _sha256(work / "out" / "train.parquet"),
     }
+
+
+def _poll_cpu(pids: list[int], stop: threading.Event, seen: dict[int, float]) -> None:
+    """CPU seconds of every process under the workers but the workers themselves (executor JVMs
+    and their Python workers), last value seen per pid, every 0.5 s."""
+    import psutil
+
+    while not stop.is_set():
+        for pid in pids:
+            try:
+                children = psutil.Process(pid).children(recursive=True)
+            except psutil.NoSuchProcess:
+                continue
+            for child in children:
+                try:
+                    times = child.cpu_times()
+                except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+                    continue
+                seen[child.pid] = times.user + times.system
+        stop.wait(0.5)
 
 
 def _sha256(path: Path) -> str:
@@ -107,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             say(
                 f"{rows:,} rows {engine}: {run['wall_s']}s, {run['items']:,} items "
                 f"({run['items_per_s']:,}/s), {run['raw_rows_per_s_per_core']:,} raw rows/s "
-                f"per core (build), peak RSS {run['peak_rss_tree_mb']:,} MB"
+                f"per core (build), {run['raw_rows_per_cpu_s']:,} per CPU second, "
+                f"peak RSS {run['peak_rss_tree_mb']:,} MB"
             )
         say(f"train.parquet identical across engines: {same}; wrote {path}")
     return 0

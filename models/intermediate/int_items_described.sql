@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
 {#
     The item's contents (spec 2.2-2.4): description lines, feature lines and the details
     text as the course's loader saw them; items with more than min_chars characters,

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
 {#
     Each curated item with what duplicate detection compares: the normalised title and the
     item text, i.e. the decoded product text of the prompt, without the question and the

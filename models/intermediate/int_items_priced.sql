@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
 {# Staged rows whose price is in range (spec 2.1), with their whole-dollar slot (spec 3). #}
 with
 

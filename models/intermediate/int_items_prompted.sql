@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
 {# Scrubbed items that passed the token rule, with their prompts (spec 2.7-2.8). #}
 with
 

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
 {# The item text (spec 2.5-2.6): scrubbed title, a newline, scrubbed contents. #}
 with
 

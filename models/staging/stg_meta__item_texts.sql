@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
 {#
     The description, features and details of the staged rows with a price in range (spec 2.1),
     read from their raw lines again when the item rules need them: a view, so the long fields

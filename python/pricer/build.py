@@ -205,12 +205,14 @@ def build(
     verbose: bool = False,
     then: Callable[[Path, dict[str, Any]], None] | None = None,
     full_refresh: bool = False,
+    master: str | None = None,
 ) -> BuildResult:
     """Validate the inputs, run `dbt build` into a new file, summarise it, check it and
     publish it as db_path (atomically: pricer.database).
 
-    engine "spark" runs the same project on a local Spark session (pricer.spark) and
-    publishes at `db_path` a DuckDB file of views over the Parquet tables Spark wrote.
+    engine "spark" runs the same project on a Spark session (pricer.spark; `master`, else
+    local[threads]) and publishes at `db_path` a DuckDB file of views over the Parquet
+    tables Spark wrote.
     `then(work_file, dbt_vars)` runs more dbt steps on the same file before it is checked and
     published (the demo's second step); it may update dbt_vars.
 
@@ -250,7 +252,9 @@ def build(
             args += ["--exclude", exclude]
         try:
             if engine == "spark":
-                tests = _build_on_spark(args, raw_dir, dbt_vars, work.path, threads, spark_dir)
+                tests = _build_on_spark(
+                    args, raw_dir, dbt_vars, work.path, threads, spark_dir, master
+                )
             else:
                 tests = run_dbt(args, dbt_env(work.path, threads), verbose=verbose)
             if then is not None:
@@ -369,13 +373,18 @@ def _build_on_spark(
     db_path: Path,
     threads: int,
     spark_dir: Path | None,
+    master: str | None = None,
 ) -> int:
     """`dbt build --target spark` in this process, after registering on the Spark session
     what the project's Spark models read (pricer.spark); then the views file at db_path."""
     from pricer import spark
 
     env = spark.spark_env(spark_dir or spark.DEFAULT_SPARK_DIR)
-    env["PRICER_SPARK_MASTER"] = f"local[{threads}]"
+    env["PRICER_SPARK_THREADS"] = str(threads)
+    if master:
+        env["PRICER_SPARK_MASTER"] = master
+    # A failed build must not leave the previous build's views file to be read as this one.
+    db_path.unlink(missing_ok=True)
     session = spark.get_session(env)
     spark.register_udfs(session, raw_dir, dbt_vars)
     # Unit tests pin the SQL macros with DuckDB-syntax fixtures; on Spark the DuckDB/Spark

@@ -1,5 +1,5 @@
-"""The Spark engine: a local PySpark session for dbt-spark's `session` method, with what pricer
-registers on it before dbt runs (README "Running on Spark").
+"""The Spark engine: a PySpark session for dbt-spark's `session` method (`local[N]` or a cluster's
+master), with what pricer registers on it before dbt runs (README "Running on Spark").
 
 dbt-spark's session method has no Python models, so the two steps that are Python on DuckDB
 reach Spark through the session instead, calling the same pricer functions:
@@ -9,13 +9,22 @@ reach Spark through the session instead, calling the same pricer functions:
 Spark writes every table as Parquet under `<spark dir>/warehouse/<schema>.db/`; `spark_views`
 makes a DuckDB file of views over them, so summary, export and report read a Spark build
 exactly as they read a DuckDB build.
+
+On a cluster the executors are other processes on other hosts: the session ships the `pricer`
+package to them as a zip (`SparkContext.addPyFile`, Spark's way of shipping Python code) and
+checks, with one small job, that their Python can import it and what it needs, so a worker
+without pandas, pyarrow, ... fails the build with one line instead of a task traceback.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+import socket
 import sys
 import warnings
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +36,7 @@ import pyarrow as pa
 import yaml
 
 from pricer import knobs
-from pricer.errors import UsageError
+from pricer.errors import PricerError, UsageError
 from pricer.raw import LINES_SCHEMA, RawFile, find_raw_files, iter_line_batches
 from pricer.tokenizer import curated_schema
 
@@ -59,21 +68,28 @@ CURATED_TYPE = "struct<{}>".format(
 )
 
 
-# The session logs errors only, to stderr: Spark's default logs every stage at WARN and INFO.
-LOG4J_ERRORS_ONLY = """\
+# The session logs errors only, to <spark dir>/spark.log: Spark's default logs every stage at
+# WARN and INFO, and its errors carry Java stack traces (a lost executor, a failed task) that
+# the terminal does not need: dbt reports the failed model and pricer the one-line error.
+LOG4J_ERRORS_TO_FILE = """\
 rootLogger.level = error
-rootLogger.appenderRef.stderr.ref = stderr
-appender.console.type = Console
-appender.console.name = stderr
-appender.console.target = SYSTEM_ERR
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+rootLogger.appenderRef.file.ref = file
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = {log}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = %d{{yy/MM/dd HH:mm:ss}} %p %c{{1}}: %m%n%ex
 """
 
 
 def spark_env(spark_dir: Path, schema: str = "pricer") -> dict[str, str]:
-    """Environment that profiles.yml's spark target reads."""
-    return {"PRICER_SPARK_DIR": str(spark_dir.resolve()), "PRICER_SPARK_SCHEMA": schema}
+    """Environment that profiles.yml's spark target reads (PRICER_PYTHON: this interpreter, the
+    default Python of Spark's workers)."""
+    return {
+        "PRICER_SPARK_DIR": str(spark_dir.resolve()),
+        "PRICER_SPARK_SCHEMA": schema,
+        "PRICER_PYTHON": sys.executable,
+    }
 
 
 def session_parameters(env: dict[str, str]) -> dict[str, str]:
@@ -95,7 +111,8 @@ def session_parameters(env: dict[str, str]) -> dict[str, str]:
 
 
 def get_session(env: dict[str, str]) -> Any:
-    """The process's SparkSession, as dbt-spark will find it (Hive support, same settings)."""
+    """The process's SparkSession, as dbt-spark will find it (Hive support, same settings),
+    with the `pricer` package shipped to its executors and their Python checked."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -105,17 +122,21 @@ def get_session(env: dict[str, str]) -> Any:
         ) from None
     spark_dir = Path(env["PRICER_SPARK_DIR"])
     (spark_dir / "tmp").mkdir(parents=True, exist_ok=True)
-    (spark_dir / "log4j2.properties").write_text(LOG4J_ERRORS_ONLY, encoding="utf-8")
+    (spark_dir / "events").mkdir(parents=True, exist_ok=True)
+    log4j = LOG4J_ERRORS_TO_FILE.format(log=spark_dir / "spark.log")
+    (spark_dir / "log4j2.properties").write_text(log4j, encoding="utf-8")
     # pyspark 4.3 warns on every pandas UDF that pandas 3 is not fully supported; the
     # DuckDB/Spark parity test checks the UDFs' output with the pandas installed.
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
-    # Spark's Python workers must run this interpreter, which has pricer installed.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    parameters = session_parameters(env)
+    # pyspark outside spark-submit reads the workers' Python from the environment only.
+    os.environ["PYSPARK_PYTHON"] = parameters["spark.pyspark.python"]
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("SPARK_LOCAL_IP", parameters["spark.driver.bindAddress"])
     builder = SparkSession.builder.enableHiveSupport()
-    for name, value in session_parameters(env).items():
+    for name, value in parameters.items():
         builder = builder.config(name, value)
+    master = parameters["spark.master"]
     try:
         spark = builder.getOrCreate()
     except Exception as error:  # pyspark raises its own error classes, not importable here
@@ -125,9 +146,63 @@ def get_session(env: dict[str, str]) -> Any:
                 f"{os.environ.get('JAVA_HOME', 'unset')}): it needs Java 17, see "
                 "bash scripts/install_spark.sh"
             ) from None
-        raise
+        raise PricerError(f"Spark could not start on {master}: {_first_line(error)}") from None
     spark.sparkContext.setLogLevel("ERROR")
+    # pyspark logs every failed query to stderr as JSON with the Java stack trace; dbt reports
+    # the model that failed and its error, pricer the one line.
+    from pyspark.logger import PySparkLogger
+
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
+    spark.sparkContext.addPyFile(str(package_zip(spark_dir)))
+    check_executors(spark, master, parameters["spark.pyspark.python"])
     return spark
+
+
+def package_zip(spark_dir: Path) -> Path:
+    """The `pricer` package (this process's source) as `<spark dir>/pricer.zip`, for addPyFile."""
+    package = Path(__file__).resolve().parent
+    target = spark_dir / "pricer.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                archive.write(path, Path("pricer") / path.relative_to(package))
+    return target
+
+
+def _probe(_: int) -> tuple[str, str]:
+    """Runs in an executor's Python worker: imports what the UDFs and the line view use."""
+    import pandas  # noqa: F401
+
+    import pricer.raw
+    import pricer.tokenizer
+
+    return socket.gethostname(), str(Path(pricer.raw.__file__).parent)
+
+
+def _first_line(error: BaseException) -> str:
+    """The line of a Spark/Python error that says what went wrong (the Python exception in
+    an executor's traceback when there is one)."""
+    text = str(error)
+    # A dotless name: Python's exceptions, not Java's (org.apache.spark.SparkException: ...).
+    found = re.findall(r"^\s*(\w+(?:Error|Exception): .+)$", text, re.MULTILINE)
+    lines = found or text.strip().splitlines() or [repr(error)]
+    return (lines[-1] if found else lines[0]).strip()
+
+
+def check_executors(spark: Any, master: str, python: str) -> None:
+    """One task per core on the executors: each imports pricer.spark (shipped as the zip) and
+    what the UDFs need, or the build stops here with one line."""
+    sc = spark.sparkContext
+    tasks = max(2, sc.defaultParallelism)
+    try:
+        sc.parallelize(range(tasks), tasks).map(_probe).collect()
+    except Exception as error:
+        raise PricerError(
+            f"Spark's executors on {master} cannot run pricer's Python ({_first_line(error)}): "
+            f"their Python ({python}, spark.pyspark.python in profiles.yml or PYSPARK_PYTHON) "
+            "needs the packages pricer depends on (README, Running on Spark)"
+        ) from None
 
 
 # Spark's Arrow exchange uses 32-bit offsets; a batch is one 64 MB read (pricer.raw), far below.
@@ -142,6 +217,11 @@ def _split_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for path, category in zip(
             batch.column("path").to_pylist(), batch.column("category").to_pylist(), strict=True
         ):
+            if not Path(path).is_file():
+                raise FileNotFoundError(
+                    f"raw file {path} is not readable on Spark worker {socket.gethostname()}: "
+                    "--raw must be a path every worker sees (README, Running on Spark)"
+                )
             for lines in iter_line_batches(RawFile(Path(path), category)):
                 yield lines.cast(_SPARK_LINES_SCHEMA)
 

@@ -93,6 +93,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "SPARK_DIR/pricer.duckdb), and --threads the cores of local[N]",
     )
     parser.add_argument(
+        "--master",
+        metavar="URL",
+        default=None,
+        help="with --engine spark: the Spark master, e.g. spark://host:7077 for a standalone "
+        "cluster (default: spark.master of profiles.yml's spark target, local[--threads])",
+    )
+    parser.add_argument(
         "--spark-dir",
         type=Path,
         default=None,
@@ -122,6 +129,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.threads < 1:
         raise UsageError(f"--threads must be >= 1, got {args.threads}")
+    if args.master and args.engine != "spark":
+        raise UsageError("--master needs --engine spark")
     overrides = knobs.parse_overrides(args.overrides)
     db = args.db
     if args.engine == "spark" and db == DEFAULT_DB:
@@ -136,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
         spark_dir=args.spark_dir,
         verbose=args.verbose,
         full_refresh=args.full_refresh,
+        master=args.master,
     )
     print_summary(result)
     return 0

@@ -1,4 +1,4 @@
-{{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
+{{ config(materialized='view') }}
 {#
     The raw fields the curation does not use (spec 1), kept queryable in staging without
     storing them a second time: a view that parses them from the raw lines on demand.

@@ -74,8 +74,11 @@ def demo(
 ) -> DemoResult:
     started = time.perf_counter()
     defaults = knobs.default_vars()
-    _say(f"generating {rows:,} raw rows into {raw_dir} (seed {seed}, {bad_fraction:.0%} bad lines)")
-    generate(raw_dir, rows=rows, seed=seed, bad_fraction=bad_fraction, progress=sys.stderr.isatty())
+    _say(f"generating {rows:,} raw rows into {raw_dir} (seed {seed}, {bad_fraction:.1%} bad lines)")
+    generated = generate(
+        raw_dir, rows=rows, seed=seed, bad_fraction=bad_fraction, progress=sys.stderr.isatty()
+    )
+    _say(f"generated {generated.bytes / 1e9:.1f} GB in {generated.seconds:.0f}s")
     dbt_vars: dict[str, Any] = {}
     if is_full_scale(rows):
         _say("full scale: building with the course's knobs, nothing scaled")

@@ -7,7 +7,12 @@ realistic length) they plant, at a steady rate, every edge case of the contract'
 characters near the cuts, exotic JSON numbers in ``details``, price strings, duplicates, and a
 share of bad lines of every kind, whose kinds and line numbers go to ``_generated.json``.
 
-Determinism: the output depends on (rows, seed, bad_fraction, gzip, the category list) only.
+Calibration: each category keeps the lecture's share of its rows as items, and the price mix
+makes the default knobs draw the lecture's sample at full size (see LECTURE, _TEXT_KEPT and
+_price_mix; tests/test_generate_calibration.py checks both with the spec oracle).
+
+Determinism: the output depends on (rows, seed, bad_fraction, gzip, the category list) only,
+and on the defaults of slot_cutoff and slot_cap in dbt_project.yml, which set the price mix.
 Each file has its own random streams, seeded with strings such as ``f"{seed}:{category}"``; the
 good rows do not depend on the bad fraction (a bad line replaces the good line it was made from),
 and files are the same whether written by one process or several.

@@ -1,9 +1,11 @@
 """`pricer demo`: generate -> build -> export (-> report) in one command, scaled to its data.
 
 At full scale (8.3M raw rows) the course caps cheap slots at slot_cap = 1200 and splits
-400,000 / 2,000 off a 408,635-item sample. The demo scales slot_cap by its share of the real
-row count, so the cap binds in the cheap slots as it does at full scale, and then scales the
-split sizes to the sample it actually drew (a second, small dbt run).
+400,000 / 2,000 off a 408,635-item sample. Below that size the demo scales slot_cap by its share
+of the real row count, so the cap binds in the cheap slots as it does at full scale, and then
+scales the split sizes to the sample it actually drew (a second, small dbt run). At the real
+corpus' row count or more it scales nothing: one build with the course's knobs as they are,
+which the generator is calibrated for (pricer.generate.LECTURE).
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ import duckdb
 from pricer import knobs
 from pricer.build import BuildResult, build, dbt_env, run_dbt
 from pricer.export import ExportSummary, export
-from pricer.generate import REAL_ROWS, generate
+from pricer.generate import LECTURE_SAMPLE, REAL_ROWS, generate
 
-COURSE_SAMPLE = 408_635  # the lecture's sample at full scale (spec 4)
+COURSE_SAMPLE = LECTURE_SAMPLE  # the lecture's sample at full scale (spec 4)
 
 
 @dataclass
@@ -35,6 +37,11 @@ class DemoResult:
     export: ExportSummary
     report: Path | None
     seconds: float = 0.0
+
+
+def is_full_scale(rows: int) -> bool:
+    """True when `rows` is at least the real corpus' row count: the course's knobs apply."""
+    return rows >= sum(REAL_ROWS.values())
 
 
 def scaled_slot_cap(rows: int, defaults: dict[str, Any]) -> int:
@@ -68,8 +75,44 @@ def demo(
 ) -> DemoResult:
     started = time.perf_counter()
     defaults = knobs.default_vars()
-    _say(f"generating {rows:,} raw rows into {raw_dir} (seed {seed}, {bad_fraction:.0%} bad lines)")
-    generate(raw_dir, rows=rows, seed=seed, bad_fraction=bad_fraction, progress=sys.stderr.isatty())
+    _say(f"generating {rows:,} raw rows into {raw_dir} (seed {seed}, {bad_fraction:.1%} bad lines)")
+    generated = generate(
+        raw_dir, rows=rows, seed=seed, bad_fraction=bad_fraction, progress=sys.stderr.isatty()
+    )
+    _say(f"generated {generated.bytes / 1e9:.1f} GB in {generated.seconds:.0f}s")
+    if is_full_scale(rows):
+        _say("full scale: building with the course's knobs, nothing scaled")
+        dbt_vars: dict[str, Any] = {}
+        first = build(raw_dir, db_path, threads, dbt_vars, verbose=verbose)
+    else:
+        first, dbt_vars = _scaled_build(raw_dir, db_path, threads, rows, defaults, verbose)
+    exported = export(first.db_path, out_dir)
+    report_path: Path | None = None
+    if report:
+        try:
+            from pricer.report import write_report
+        except ImportError:  # the report step is optional until it exists
+            write_report = None
+        if write_report is not None:
+            report_path = write_report(first.db_path, out_dir / "report.html")
+    return DemoResult(
+        raw_dir,
+        first.db_path,
+        out_dir,
+        dbt_vars,
+        first,
+        exported,
+        report_path,
+        time.perf_counter() - started,
+    )
+
+
+def _scaled_build(
+    raw_dir: Path, db_path: Path, threads: int, rows: int, defaults: dict[str, Any], verbose: bool
+) -> tuple[BuildResult, dict[str, Any]]:
+    """Build up to the sample with slot_cap scaled to `rows`, then, on the same unpublished
+    file, the split and the marts with train/test sizes scaled to the sample drawn; returns
+    the build and the knobs used."""
     dbt_vars: dict[str, Any] = {"slot_cap": scaled_slot_cap(rows, defaults)}
     knobs.validate({**defaults, **dbt_vars})
     _say(f"building up to the sample with slot_cap={dbt_vars['slot_cap']}")
@@ -107,25 +150,7 @@ def demo(
         verbose=verbose,
         then=split_and_marts,
     )
-    exported = export(first.db_path, out_dir)
-    report_path: Path | None = None
-    if report:
-        try:
-            from pricer.report import write_report
-        except ImportError:  # the report step is optional until it exists
-            write_report = None
-        if write_report is not None:
-            report_path = write_report(first.db_path, out_dir / "report.html")
-    return DemoResult(
-        raw_dir,
-        first.db_path,
-        out_dir,
-        dbt_vars,
-        first,
-        exported,
-        report_path,
-        time.perf_counter() - started,
-    )
+    return first, dbt_vars
 
 
 def _vars_json(raw_dir: Path, dbt_vars: dict[str, Any]) -> str:

@@ -7,7 +7,12 @@ realistic length) they plant, at a steady rate, every edge case of the contract'
 characters near the cuts, exotic JSON numbers in ``details``, price strings, duplicates, and a
 share of bad lines of every kind, whose kinds and line numbers go to ``_generated.json``.
 
-Determinism: the output depends on (rows, seed, bad_fraction, gzip, the category list) only.
+Calibration: each category keeps the lecture's share of its rows as items, and the price mix
+makes the default knobs draw the lecture's sample at full size (see LECTURE, _TEXT_KEPT and
+_price_mix; tests/test_generate_calibration.py checks both with the spec oracle).
+
+Determinism: the output depends on (rows, seed, bad_fraction, gzip, the category list) only,
+and on the defaults of slot_cutoff and slot_cap in dbt_project.yml, which set the price mix.
 Each file has its own random streams, seeded with strings such as ``f"{seed}:{category}"``; the
 good rows do not depend on the bad fraction (a bad line replaces the good line it was made from),
 and files are the same whether written by one process or several.
@@ -36,21 +41,26 @@ from tqdm import tqdm
 from pricer import knobs
 from pricer.errors import UsageError
 
-# Rows per category of the real corpus (spec section 1), for the proportions of the split.
-REAL_ROWS: dict[str, int] = {
-    "Automotive": 2_003_129,
-    "Electronics": 1_610_012,
-    "Office_Products": 710_503,
-    "Tools_and_Home_Improvement": 1_473_810,
-    "Cell_Phones_and_Accessories": 1_288_490,
-    "Toys_and_Games": 890_874,
-    "Appliances": 94_327,
-    "Musical_Instruments": 213_593,
+# The lecture's published figures (spec section 1): per category, the rows of the real corpus
+# and the items the lecture kept from them; and its sample at full scale (spec 4).
+LECTURE: dict[str, tuple[int, int]] = {
+    "Automotive": (2_003_129, 911_688),
+    "Electronics": (1_610_012, 443_473),
+    "Office_Products": (710_503, 240_394),
+    "Tools_and_Home_Improvement": (1_473_810, 541_051),
+    "Cell_Phones_and_Accessories": (1_288_490, 238_869),
+    "Toys_and_Games": (890_874, 340_479),
+    "Appliances": (94_327, 28_625),
+    "Musical_Instruments": (213_593, 66_829),
 }
+LECTURE_SAMPLE = 408_635
+# Rows per category of the real corpus, for the proportions of the split.
+REAL_ROWS: dict[str, int] = {category: rows for category, (rows, _) in LECTURE.items()}
+LECTURE_ITEMS: dict[str, int] = {category: items for category, (_, items) in LECTURE.items()}
 MIN_ROWS_PER_FILE = 3  # every file gets at least this many rows when rows allow it
 MAX_BAD_FRACTION = 0.5
 MANIFEST_NAME = "_generated.json"
-GENERATOR_FORMAT = 1  # bump whenever the same arguments start producing different bytes
+GENERATOR_FORMAT = 2  # bump whenever the same arguments start producing different bytes
 
 # Kinds of bad lines (spec section 1), in manifest order. A price string "None" is not one of
 # them: it is how the course's loader shows a null price, so it is generated as a good line.
@@ -65,6 +75,13 @@ BAD_KINDS: tuple[str, ...] = (
     "title_null",  # title null
     "description_not_list",  # description a bare string
     "features_not_list",  # features a bare string
+)
+
+# Rows planted on a rule's edge at fixed positions (see _PLANT_*), listed in the manifest like
+# bad lines: they are 3-4% of a small run, always priced, so calibration checks leave them out.
+PLANTED_KINDS: tuple[str, ...] = (
+    "boundary_price",  # a price from BOUNDARY_PRICES (range limits, half-dollar rounding)
+    "char_boundary",  # contents of exactly 300 or 301 characters (spec 2.4)
 )
 
 _PARALLEL_MIN_ROWS = 50_000  # below this, one process is faster than starting a pool
@@ -518,6 +535,7 @@ class FileSummary:
     rows: int
     bytes: int
     bad: dict[str, list[int]] = field(default_factory=dict)  # kind -> 1-based line numbers
+    planted: dict[str, list[int]] = field(default_factory=dict)  # kind -> 1-based line numbers
 
     @property
     def bad_lines(self) -> int:
@@ -557,6 +575,7 @@ class GenerateSummary:
             "bad_fraction": self.bad_fraction,
             "gzip": self.gzip,
             "bad_kinds": list(BAD_KINDS),
+            "planted_kinds": list(PLANTED_KINDS),
             "totals": {
                 "files": len(self.files),
                 "rows": self.rows,
@@ -571,6 +590,7 @@ class GenerateSummary:
                     "bytes": f.bytes,
                     "bad_lines": f.bad_lines,
                     "bad": {kind: f.bad.get(kind, []) for kind in BAD_KINDS},
+                    "planted": {kind: f.planted.get(kind, []) for kind in PLANTED_KINDS},
                 }
                 for f in self.files
             },
@@ -702,6 +722,8 @@ class _RowMaker:
         # cycle over the files, so any run of a few hundred rows has every case.
         self.index = first_row - 1
         self.price_every, self.char_every = plant_every  # 0: plant nothing
+        self.planted_kind: str | None = None  # of the last row made (PLANTED_KINDS)
+        self.no_price = 1.0 - _PRICE_BELOW_RANGE - _PRICE_ABOVE_RANGE - priced_share(category)
 
     # -- small pieces
 
@@ -974,27 +996,16 @@ class _RowMaker:
         r = rng.random()
         if planted is not None:
             value = BOUNDARY_PRICES[planted % len(BOUNDARY_PRICES)]
-        elif r < 0.45:  # no price: JSON null, missing key, or the loader's "None" string
+            self.planted_kind = "boundary_price"
+        elif r < self.no_price:  # no price: JSON null, missing key, or the loader's "None" string
             s = rng.random()
             return None if s < 0.75 else _MISSING if s < 0.88 else "None"
-        elif r < 0.4528:
+        elif r < self.no_price + _PRICE_BELOW_RANGE:
             value = round(rng.uniform(0.01, 0.49), 2)
-        elif r < 0.4555:
+        elif r < self.no_price + _PRICE_BELOW_RANGE + _PRICE_ABOVE_RANGE:
             value = round(rng.uniform(1000, 5000), rng.choice((0, 2)))
         else:
-            value = rng.lognormvariate(math.log(20), 1.25)
-            while not 0.5 <= value <= 999.49:
-                value = rng.lognormvariate(math.log(20), 1.25)
-            c = rng.random()
-            if c < 0.45:
-                value = math.floor(value) + 0.99
-            elif c < 0.55:
-                value = math.floor(value) + 0.95
-            elif c < 0.7:
-                value = float(round(value))
-            elif c < 0.74:
-                value = math.floor(value) + 0.5
-            value = round(min(value, 999.49), 2)
+            value = self._price_in_range()
         f = rng.random()
         if f < 0.93:
             return value
@@ -1021,6 +1032,30 @@ class _RowMaker:
                 text[0] + "_" + text[1:] if value >= 10 else text,  # float() takes "1_9.99"
             )
         )
+
+    def _price_in_range(self) -> float:
+        """A price of 0.5..999.49 with two decimals, from the calibrated mix: a share of slots
+        at or above the cutoff, a shifted power law on each side of it, and the real corpus'
+        favourite endings (.99, .95, whole dollars, .50)."""
+        rng = self.rng
+        mix = _price_mix()
+        tail = rng.random() < mix.tail_share
+        low, high = (mix.cutoff_price, 999.49) if tail else (0.5, mix.cutoff_price)
+        exponent = _TAIL_EXPONENT if tail else _BODY_EXPONENT
+        while True:
+            value = _shifted_power_law(rng.random(), low, high, _PRICE_SHIFT, exponent)
+            c = rng.random()
+            if c < 0.45:
+                value = math.floor(value) + 0.99
+            elif c < 0.55:
+                value = math.floor(value) + 0.95
+            elif c < 0.7:
+                value = float(round(value))
+            elif c < 0.74:
+                value = math.floor(value) + 0.5
+            value = round(min(value, 999.49), 2)
+            if value >= 0.5 and (round(value) >= mix.cutoff) == tail:
+                return value
 
     def images(self) -> list[dict[str, Any]]:
         rng = self.rng
@@ -1101,14 +1136,16 @@ class _RowMaker:
         rng = self.rng
         v = self.vocab
         self.index += 1
-        sparse = rng.random() < 0.35
+        self.planted_kind = None
+        sparse = rng.random() < _SPARSE_SHARE
         title, features, description = self._text_fields(sparse)
         price = self.price()
         planted = self._planted(self.char_every, phase=self.char_every // 2)
         if planted is not None:  # len(contents) 300 or 301 (spec 2.4)
             case = _CHAR_BOUNDARY_CASES[planted % len(_CHAR_BOUNDARY_CASES)]
             features, description, details = self._char_boundary(*case)
-            price = round(rng.uniform(1, 500), 2)
+            price = self._price_in_range()
+            self.planted_kind = "char_boundary"
         else:
             d = rng.random()
             if d < 0.08:
@@ -1195,6 +1232,69 @@ _PLANT_CHAR_BOUNDARY_MAX = 600
 # (details, len(contents)) of the rows planted on the 300-character rule (spec 2.3-2.4).
 _CHAR_BOUNDARY_CASES = tuple((d, n) for d in ("missing", "empty", "null") for n in (300, 301))
 _SHARED_PRODUCTS = 8  # few, so that even a small run has the same product in two files
+
+# ---- calibration to the lecture's figures (spec sections 1 and 4) ----
+# A category's kept rate is P(price in range) x P(kept | price in range). The second factor is
+# this generator's text: how often the contents pass 300 characters and the text 150 tokens.
+# It depends on the category's vocabulary a little and is measured with the spec's rules on
+# 20,000 rows a category, all priced in range (+-0.4 points); the first factor is then set so
+# that the product is the lecture's rate. Re-measure when the text generation changes: the
+# calibration test (tests/test_generate_calibration.py) fails when they drift apart.
+_TEXT_KEPT: dict[str, float] = {
+    "Automotive": 0.583,
+    "Electronics": 0.573,
+    "Office_Products": 0.582,
+    "Tools_and_Home_Improvement": 0.578,
+    "Cell_Phones_and_Accessories": 0.593,
+    "Toys_and_Games": 0.581,
+    "Appliances": 0.578,
+    "Musical_Instruments": 0.573,
+}
+_SPARSE_SHARE = 0.10  # thin listings: a few features at most, no description
+_PRICE_BELOW_RANGE = 0.0028  # shares of rows with a price under 0.5 or of 1000 and more
+_PRICE_ABOVE_RANGE = 0.0027
+# Prices in range: density proportional to (price + _PRICE_SHIFT) ** -exponent, steep above the
+# cutoff (a thin tail to 999) and flat enough below it that at full scale every slot under the
+# cutoff holds more than slot_cap items. Then the sample is (slot_cutoff - 1) x slot_cap plus the
+# items at or above the cutoff, so the tail's share of items follows from the lecture's sample.
+_PRICE_SHIFT = 10.0
+_BODY_EXPONENT = 1.5
+_TAIL_EXPONENT = 3.5
+
+
+@dataclass(frozen=True)
+class _PriceMix:
+    cutoff: int  # slot_cutoff: slots from here on are sampled whole
+    cutoff_price: float  # the lowest price whose slot is `cutoff` (round half to even)
+    tail_share: float  # share of in-range prices at or above the cutoff
+
+
+@cache
+def _price_mix() -> _PriceMix:
+    defaults = knobs.default_vars()
+    cutoff, cap = int(defaults["slot_cutoff"]), int(defaults["slot_cap"])
+    items = sum(LECTURE_ITEMS.values())
+    tail = (LECTURE_SAMPLE - (cutoff - 1) * cap) / items
+    return _PriceMix(cutoff, cutoff - 0.5, min(1.0, max(0.0, tail)))
+
+
+def priced_share(category: str) -> float:
+    """Share of the category's rows drawn with a price in range: its lecture kept rate over the
+    generator's text kept rate (categories the lecture did not have get the overall rate)."""
+    if category in LECTURE:
+        rows, items = LECTURE[category]
+        text = _TEXT_KEPT[category]
+    else:
+        rows, items = sum(REAL_ROWS.values()), sum(LECTURE_ITEMS.values())
+        text = sum(_TEXT_KEPT.values()) / len(_TEXT_KEPT)
+    return min(1.0 - _PRICE_BELOW_RANGE - _PRICE_ABOVE_RANGE, items / rows / text)
+
+
+def _shifted_power_law(u: float, low: float, high: float, shift: float, exponent: float) -> float:
+    """Inverse CDF at `u` of the density proportional to (x + shift) ** -exponent on
+    [low, high) (exponent != 1)."""
+    a, b = (low + shift) ** (1 - exponent), (high + shift) ** (1 - exponent)
+    return (a + u * (b - a)) ** (1 / (1 - exponent)) - shift
 
 
 @cache
@@ -1291,13 +1391,14 @@ def _write_file(task: _FileTask, report: Callable[[int], object] | None = None) 
     path = Path(task.path)
     tmp = path.with_name(path.name + ".tmp")
     bad: dict[str, list[int]] = {kind: [] for kind in BAD_KINDS}
+    planted: dict[str, list[int]] = {kind: [] for kind in PLANTED_KINDS}
     try:
-        _write_lines(task, maker, bad_rng, tmp, bad, report)
+        _write_lines(task, maker, bad_rng, tmp, bad, planted, report)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     os.replace(tmp, path)
-    return FileSummary(path.name, task.category, task.rows, path.stat().st_size, bad)
+    return FileSummary(path.name, task.category, task.rows, path.stat().st_size, bad, planted)
 
 
 def _write_lines(
@@ -1306,6 +1407,7 @@ def _write_lines(
     bad_rng: random.Random,
     tmp: Path,
     bad: dict[str, list[int]],
+    planted: dict[str, list[int]],
     report: Callable[[int], object],
 ) -> None:
     with open(tmp, "wb") as raw:
@@ -1320,6 +1422,8 @@ def _write_lines(
         for index in range(task.rows):
             row = maker.row()
             good = maker.line(row)  # always drawn: good lines do not depend on the bad share
+            if maker.planted_kind is not None:
+                planted[maker.planted_kind].append(index + 1)
             kind = task.bad.get(index)
             if kind is None:
                 batch.append(good.encode())

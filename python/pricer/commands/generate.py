@@ -18,7 +18,7 @@ meta_<Category>.jsonl (or .jsonl.gz) per category of seeds/categories.csv, ROWS 
 split in the real corpus' proportions (each file gets a few rows even for a tiny ROWS).
 
 The rows follow the real schema (~3 KB a row, most of it image URLs), with realistic text
-lengths, a skewed price distribution (~45% without a price) and, at a steady rate, every edge
+lengths, a skewed price distribution (~40% without a price) and, at a steady rate, every edge
 case of the curation contract (Unicode whitespace, scrub characters, non-ASCII digits, exotic
 JSON numbers in details, price strings, duplicates, multi-byte characters near the cuts).
 
@@ -26,6 +26,11 @@ JSON numbers in details, price strings, duplicates, multi-byte characters near t
 {textwrap.fill(", ".join(BAD_KINDS) + ".", width=92)}
 Their kinds and 1-based line numbers go to OUT_DIR/{MANIFEST_NAME}, with the rows per file.
 A price "None" is not a bad line: it is how the course's loader shows a null price.
+Rows planted on a rule's edge (boundary prices, 300/301-character contents) are listed there too.
+
+Calibrated to the lecture's figures (pricer.generate.LECTURE): each category keeps its share of
+items under the course's rules, and the price mix makes the default knobs draw a sample of about
+408,635 from the full 8,284,738 rows.
 
 The same ROWS, SEED, F and --gzip give byte-identical files. A folder that already holds
 meta_* files is refused unless they are exactly what this command would write (its

@@ -4,7 +4,6 @@ Reads the scrubbed items in Arrow batches and streams the curated batches back, 
 stays bounded by the batch size. A progress bar (count and rate) shows on a terminal only.
 """
 
-
 # The item's columns carried through, so that nothing downstream reads the scrubbed text again.
 PASS_THROUGH = (
     "item_key",

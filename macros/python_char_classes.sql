@@ -13,6 +13,16 @@
 \x{9}-\x{d}\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}-\x{2029}\x{202f}\x{205f}\x{3000}
 {%- endmacro %}
 
+{# py_whitespace_class() without the space itself (U+0020): the scrub leaves a lone space
+   alone instead of replacing it by a space, which is most of its matches. #}
+{% macro py_whitespace_class_but_space() -%}
+    {{ return(adapter.dispatch('py_whitespace_class_but_space', 'pricer')()) }}
+{%- endmacro %}
+
+{% macro default__py_whitespace_class_but_space() -%}
+\x{9}-\x{d}\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}-\x{2029}\x{202f}\x{205f}\x{3000}
+{%- endmacro %}
+
 {% macro py_digit_class() -%}
     {{ return(adapter.dispatch('py_digit_class', 'pricer')()) }}
 {%- endmacro %}

@@ -16,8 +16,13 @@
     prepended space is cut off at the end.
 #}
 {% macro default__scrub(text_expr) -%}
+    {#- a run of two or more, or one that is not a space: a lone space is left as it is (the
+        same text, with a fraction of RE2's matches) -#}
     {%- set spaced = pricer.regexp_replace_all(
-        text_expr, '[:\\[\\]"{}【】' ~ pricer.py_whitespace_class() ~ ']+', "' '"
+        text_expr,
+        '[:\\[\\]"{}【】' ~ pricer.py_whitespace_class() ~ ']{2,}|[:\\[\\]"{}【】'
+        ~ pricer.py_whitespace_class_but_space() ~ ']',
+        "' '"
     ) -%}
     {%- set words = "replace(replace(replace(" ~ pricer.trim_chars(spaced, "' '")
         ~ ", ' ,', ','), ',,,', ','), ',,', ',')" -%}

@@ -20,6 +20,7 @@ SURROGATES = range(0xD800, 0xE000)
 
 MACROS = {
     "ws": "'[{{ pricer.py_whitespace_class() }}]'",
+    "ws_but_space": "'[{{ pricer.py_whitespace_class_but_space() }}]'",
     "dg": "'[{{ pricer.py_digit_class() }}]'",
     "f": "{{ pricer.py_float('s') }}",
     "j": "{{ pricer.py_json_dumps('s') }}",
@@ -37,7 +38,7 @@ def macros_sql(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         sql = compile_inline(f"select {jinja} as x", db).strip()
         compiled[alias] = sql.removeprefix("select ").removesuffix(" as x")
     con = duckdb.connect()
-    for alias in ("ws", "dg"):  # the classes are string literals: evaluate them
+    for alias in ("ws", "ws_but_space", "dg"):  # the classes are string literals: evaluate them
         compiled[alias] = con.sql(f"select {compiled[alias]}").fetchall()[0][0]
     return compiled
 
@@ -72,6 +73,19 @@ def test_whitespace_class_is_python_isspace_for_every_code_point(macros_sql) -> 
     expected = {cp for cp in all_code_points() if chr(cp).isspace()}
     assert matched == expected
     print(f"whitespace: {len(expected)} code points agree")
+
+
+def test_whitespace_class_but_space_is_isspace_without_the_space(macros_sql) -> None:
+    con = duckdb.connect()
+    matched = {
+        cp
+        for (cp,) in con.sql(
+            f"select cp from range(1, {sys.maxunicode + 1}) t(cp) "
+            "where cp not between 55296 and 57343 "
+            f"and regexp_matches(chr(cp::integer), '{macros_sql['ws_but_space']}')"
+        ).fetchall()
+    }
+    assert matched == {cp for cp in all_code_points() if chr(cp).isspace() and cp != 0x20}
 
 
 def test_digit_class_is_python_isdigit_for_every_code_point(macros_sql) -> None:

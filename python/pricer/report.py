@@ -408,7 +408,8 @@ def build_charts(con: duckdb.DuckDBPyConnection, data: ReportData) -> list[Chart
             color=alt.Color(
                 "category:N",
                 scale=colors,
-                legend=alt.Legend(orient="bottom", columns=3, title=None, labelLimit=220),
+                # one column on the right: long category names in a grid below collided
+                legend=alt.Legend(orient="right", title=None, labelLimit=220),
             ),
         )
     )

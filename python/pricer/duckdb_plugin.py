@@ -32,7 +32,9 @@ class Plugin(BasePlugin):
         if not raw_dir:
             raise ValueError(f"source {source_config.table_name()} needs meta raw_dir")
         known = [category.name for category in knobs.categories()]
-        return RawLines(find_raw_files(raw_dir, known))
+        # The folder is read when a query scans the source, not when dbt compiles a model
+        # that names it (`pricer build` checks the folder before dbt starts).
+        return RawLines(raw_dir=raw_dir, known_categories=known)
 
 
 def attach_raw(con: Any, raw_dir: str | Path) -> None:

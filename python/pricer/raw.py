@@ -285,9 +285,25 @@ class RawLines:
     over at each `__arrow_c_stream__` call, so DuckDB can scan it as often as a query needs:
     the raw source of the dbt project, registered by pricer.duckdb_plugin."""
 
-    def __init__(self, files: list[RawFile]) -> None:
-        self.files = files
+    def __init__(
+        self,
+        files: list[RawFile] | None = None,
+        *,
+        raw_dir: Path | str | None = None,
+        known_categories: list[str] | None = None,
+    ) -> None:
+        """The lines of `files`, or of the files of `raw_dir` as they are when a scan starts
+        (so that compiling a model that names the source needs no raw folder)."""
+        self._files = files
+        self.raw_dir = raw_dir
+        self.known_categories = known_categories
         self.schema = RAW_SCHEMA
+
+    @property
+    def files(self) -> list[RawFile]:
+        if self._files is not None:
+            return self._files
+        return find_raw_files(self.raw_dir or ".", self.known_categories)
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         for raw in self.files:

@@ -218,3 +218,18 @@
             then cast({{ bytes_expr }} as string)
     end
 {%- endmacro %}
+
+{# A line's text without the newline that ends it on DuckDB (its lines are views of the mapped
+   file, newline included); Spark's lines have none (and its two-argument rtrim takes the
+   characters first). #}
+{% macro without_line_end(expr) -%}
+    {{ return(adapter.dispatch('without_line_end', 'pricer')(expr)) }}
+{%- endmacro %}
+
+{% macro default__without_line_end(expr) -%}
+    rtrim({{ expr }}, chr(10))
+{%- endmacro %}
+
+{% macro spark__without_line_end(expr) -%}
+    {{ expr }}
+{%- endmacro %}

@@ -148,10 +148,10 @@ def test_interrupted_builds_leave_the_last_complete_build(setup, capsys) -> None
     assert err == [f"pricer build: interrupted: the last complete build in {db} is unchanged"]
     assert_last_complete_build_kept(capsys, root, db, before)
 
-    # a full disk: no file of the build may grow past 6 MB (the DuckDB file needs ~10 MB);
+    # a full disk: no file of the build may grow past 3 MB (the DuckDB file needs ~5.5 MB);
     # dbt's log starts empty so that only the database hits the limit
     def small_disk() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (6_000_000, 6_000_000))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (3_000_000, 3_000_000))
 
     full = subprocess.run(
         [sys.executable, "-m", "pricer", "build", "--raw", str(raw), "--db", str(db), *KNOBS_B],

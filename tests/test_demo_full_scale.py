@@ -35,6 +35,7 @@ def calls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[tuple[str, An
         overrides: dict[str, Any],
         exclude: str | None = None,
         check_split: bool = True,
+        **_: Any,
     ) -> BuildResult:
         recorded.append(("build", (dict(overrides), exclude, check_split)))
         return BuildResult(db_path=db_path, seconds=0.0)
@@ -45,8 +46,8 @@ def calls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[tuple[str, An
     monkeypatch.setattr(
         demo_module,
         "_scaled_build",
-        lambda raw, db, threads, rows, defaults, dbt_vars: (
-            recorded.append(("scaled", rows)) or BuildResult(db_path=db, seconds=0.0)
+        lambda raw, db, threads, rows, defaults, verbose: (
+            recorded.append(("scaled", rows)) or (BuildResult(db_path=db, seconds=0.0), {})
         ),
     )
     return recorded

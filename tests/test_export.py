@@ -16,7 +16,7 @@ import yaml
 
 from conftest import BuiltProject
 from hub_standin import HubStandIn, point_client_at
-from pricer.build import dbt_env, run_dbt
+from pricer.build import build
 from pricer.cli import main
 from pricer.export import export
 
@@ -85,9 +85,11 @@ def val_build(built_project: BuiltProject, tmp_path_factory: pytest.TempPathFact
         "val_size": VAL_ROWS,
         "raw_dir": str(built_project.raw_dir.resolve()),
     }
-    run_dbt(
-        ["build", "--select", "sampled_items+ curation_knobs", "--vars", json.dumps(dbt_vars)],
-        dbt_env(db, 2),
+    # A rebuild of the copy: only the split and what follows it run (pricer.incremental).
+    build(
+        built_project.raw_dir,
+        db,
+        overrides={k: v for k, v in dbt_vars.items() if k != "raw_dir"},
     )
     return db
 

@@ -227,7 +227,11 @@ def test_marts_are_equal_to_a_duckdb_build(builds: Builds) -> None:
 
 
 def test_exports_are_byte_identical(builds: Builds) -> None:
-    for name in ("train.parquet", "test.parquet", "items.parquet"):
+    for name in (  # the export's Hub layout (issue 17)
+        "data/train-00000-of-00001.parquet",
+        "data/test-00000-of-00001.parquet",
+        "items/items-00000-of-00001.parquet",
+    ):
         digests = {
             engine: hashlib.sha256((builds.work / f"out-{engine}" / name).read_bytes()).hexdigest()
             for engine in ("duckdb", "spark")
@@ -302,6 +306,7 @@ def test_a_worker_killed_during_staging_leaves_no_mislabelled_database(
         "--db",
         db,
         *KNOBS,
+        "--verbose",  # dbt's log on stdout: its START lines tell when staging begins
     ]
     output: list[str] = []
     killed_at: list[int] = []  # index in output when the worker was killed

@@ -120,7 +120,7 @@ final as (
             when reject_reason = 'price string does not parse' then price_string
             when
                 reject_reason in ('invalid json', 'json is not an object')
-                then rtrim(left(line_text, 200), chr(10))
+                then {{ pricer.without_line_end('left(line_text, 200)') }}
         end as reject_detail,
         {{ pricer.json_string_value('title_json') }} as title,
         case when reject_reason is null then is_price_in_range end as is_price_in_range,

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from pricer import knobs
+from pricer.build import _release_duckdb
 
 
 def _compile(args: list[str], db_path: Path) -> str:
@@ -28,6 +29,9 @@ def _compile(args: list[str], db_path: Path) -> str:
         )
     finally:
         os.environ.pop("PRICER_DB", None)
+        # dbt-duckdb keeps its database open in the process: the next compile (another file)
+        # must not find this one
+        _release_duckdb()
     assert result.success, result.exception
     return result.result.results[0].node.compiled_code
 

@@ -253,7 +253,7 @@ def build(
         try:
             if engine == "spark":
                 tests = _build_on_spark(
-                    args, raw_dir, dbt_vars, work.path, threads, spark_dir, master
+                    args, raw_dir, dbt_vars, work.path, threads, spark_dir, master, verbose
                 )
             else:
                 tests = run_dbt(args, dbt_env(work.path, threads), verbose=verbose)
@@ -374,6 +374,7 @@ def _build_on_spark(
     threads: int,
     spark_dir: Path | None,
     master: str | None = None,
+    verbose: bool = False,
 ) -> int:
     """`dbt build --target spark` in this process, after registering on the Spark session
     what the project's Spark models read (pricer.spark); then the views file at db_path."""
@@ -389,7 +390,9 @@ def _build_on_spark(
     spark.register_udfs(session, raw_dir, dbt_vars)
     # Unit tests pin the SQL macros with DuckDB-syntax fixtures; on Spark the DuckDB/Spark
     # parity test checks the same macros end to end.
-    tests = run_dbt([*args, "--target", "spark", "--exclude-resource-type", "unit_test"], env)
+    tests = run_dbt(
+        [*args, "--target", "spark", "--exclude-resource-type", "unit_test"], env, verbose=verbose
+    )
     spark.spark_views(env, db_path)
     return tests
 

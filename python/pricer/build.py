@@ -280,7 +280,6 @@ def build(
                     )
                     or None,
                     raw_dir=str(raw_dir),
-                    raw_files=_raw_fingerprints(raw_dir),
                     inputs=inputs,
                     var_readers=_var_readers(dbt_vars),
                 )
@@ -353,17 +352,6 @@ def _unchanged(db_path: Path) -> str:
     if db_path.is_file():
         return f"the last complete build in {db_path} is unchanged"
     return f"no build was published at {db_path}"
-
-
-def _raw_fingerprints(raw_dir: Path) -> list[dict[str, Any]]:
-    """Name, size and mtime of every raw file read (for an incremental build to compare)."""
-    files = find_raw_files(raw_dir, [c.name for c in knobs.categories()])
-    out = []
-    for raw in files:
-        path = Path(getattr(raw, "path", raw))
-        stat = path.stat()
-        out.append({"file": path.name, "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns})
-    return out
 
 
 def _build_on_spark(

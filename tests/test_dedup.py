@@ -75,7 +75,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
                           from int_items_fingerprinted group by normalised_title
                           union all
                           select list(item_key), count(*)
-                          from int_items_fingerprinted group by item_text
+                          from int_items_fingerprinted group by decoded_text
                       ) where n > 1))
             order by items.item_key
         """).fetchall()

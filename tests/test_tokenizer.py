@@ -21,6 +21,7 @@ from tokenizers import Tokenizer
 
 from pricer.errors import UsageError
 from pricer.tokenizer import (
+    CURATED_COLUMNS,
     HFTokenizer,
     Llama3Tokenizer,
     _clean_up_bytes,
@@ -388,11 +389,23 @@ def check_batch(
     max_tokens: int = 160,
 ) -> None:
     table = batch.to_arrow()  # type: ignore[attr-defined]
-    assert table.column_names == ["is_kept", "prompt", "token_count"]
+    assert table.column_names == [
+        "is_kept",
+        "prompt",
+        "token_count",
+        "decoded_text_start",
+        "decoded_text_length",
+    ]
     rows = table.to_pylist()
     for text, price, row in zip(texts, prices, rows, strict=True):
         keep, prompt, count = spec_row(reference, text, price, min_tokens, max_tokens)
+        start, length = row.pop("decoded_text_start"), row.pop("decoded_text_length")
         assert row == {"is_kept": keep, "prompt": prompt, "token_count": count}, text
+        if keep:  # where the decoded text sits: the spec's prompt between its two blank lines
+            decoded = prompt[len(QUESTION) + 2 : prompt.rindex("\n\n" + PRICE_PREFIX)]
+            assert prompt[start - 1 : start - 1 + length] == decoded, text
+        else:
+            assert start is None and length is None, text
 
 
 def test_curate_matches_the_spec_on_generated_rows(
@@ -554,7 +567,7 @@ def test_iter_curate_arrow_streams_with_pass_through_and_progress(
     )
     assert seen == [200, 400, 450] and [b.num_rows for b in batches] == [200, 200, 50]
     out = pa.Table.from_batches(batches)
-    assert out.column_names == ["item_key", "is_kept", "prompt", "token_count"]
+    assert out.column_names == ["item_key", *CURATED_COLUMNS]
     assert out.column("item_key").to_pylist() == keys
     whole = curate(texts, prices, tokenizer=KNOB, **SPEC).to_arrow()
     assert out.drop_columns(["item_key"]).equals(whole)

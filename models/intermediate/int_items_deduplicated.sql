@@ -1,6 +1,6 @@
 {#
     Items that survive the dedup knob (none | title | text | title_text): within each group
-    of equal normalised titles or item texts, the item with the smallest item key stays.
+    of equal normalised titles or decoded texts, the item with the smallest item key stays.
     title_text removes title duplicates first, then text duplicates among the rest.
     With dedup = none (the course's behaviour) every item stays.
 #}
@@ -10,14 +10,14 @@ fingerprinted as (
     select
         item_key,
         normalised_title,
-        item_text
+        decoded_text
     from {{ ref('int_items_fingerprinted') }}
 ),
 
 after_title as (
     select
         item_key,
-        item_text,
+        decoded_text,
         {%- if var('dedup') in ('title', 'title_text') %}
         min(item_key) over (partition by normalised_title) as title_twin
         {%- else %}
@@ -31,7 +31,7 @@ after_text as (
         item_key,
         title_twin,
         {%- if var('dedup') in ('text', 'title_text') %}
-        min(item_key) over (partition by item_text) as text_twin
+        min(item_key) over (partition by decoded_text) as text_twin
         {%- else %}
             item_key as text_twin
         {%- endif %}

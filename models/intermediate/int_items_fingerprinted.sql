@@ -1,8 +1,10 @@
 {{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
 {#
     Each curated item with what duplicate detection compares: the normalised title and the
-    item text, i.e. the decoded product text of the prompt, without the question and the
-    price line (spec 2.8). A view: its three readers compute it from the stored prompts.
+    decoded text, i.e. the product text of the prompt after the token cut (spec 2.7-2.8).
+    The tokenizer, which lays the prompt out, says where in the prompt the decoded text sits
+    (decoded_text_start, decoded_text_length): nothing here knows the prompt's layout.
+    A view: its three readers compute it from the stored prompts.
 #}
 with
 
@@ -12,7 +14,9 @@ prompted_items as (
         category,
         price,
         title,
-        prompt
+        prompt,
+        decoded_text_start,
+        decoded_text_length
     from {{ ref('int_items_prompted') }}
 ),
 
@@ -22,15 +26,7 @@ fingerprinted as (
         category,
         price,
         {{ pricer.normalise_title('title') }} as normalised_title,
-        -- prompt = question + 2 newlines + text + 2 newlines + price line
-        substring(
-            prompt,
-            length({{ pricer.sql_string(var('prompt_question')) }}) + 3,
-            length(prompt)
-            - length({{ pricer.sql_string(var('prompt_question')) }}) - 4
-            - length({{ pricer.sql_string(var('price_prefix')) }})
-            - length(cast(cast({{ pricer.round_half_even('price') }} as bigint) as string) || '.00')
-        ) as item_text
+        substring(prompt, decoded_text_start, decoded_text_length) as decoded_text
     from prompted_items
 )
 

@@ -13,7 +13,9 @@ kept_tokenized as (
         slot,
         title,
         prompt,
-        token_count
+        token_count,
+        decoded_text_start,
+        decoded_text_length
     from {{ ref('int_items_tokenized') }}
     where is_kept
 ),
@@ -30,7 +32,9 @@ prompted as (
         title,
         prompt,
         {{ pricer.test_prompt('prompt') }} as test_prompt,
-        token_count
+        token_count,
+        decoded_text_start,
+        decoded_text_length
     from kept_tokenized
 )
 

@@ -1,5 +1,8 @@
 {{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
-{# The item text (spec 2.5-2.6): scrubbed title, a newline, scrubbed contents. #}
+{#
+    The scrubbed text (spec 2.5-2.6): scrubbed title, a newline, scrubbed contents; what the
+    tokenizer reads, before its token cut.
+#}
 with
 
 described_items as (
@@ -26,7 +29,7 @@ scrubbed as (
         title,
         price,
         slot,
-        {{ pricer.scrub('title') }} || chr(10) || {{ pricer.scrub('contents') }} as item_text
+        {{ pricer.scrub('title') }} || chr(10) || {{ pricer.scrub('contents') }} as scrubbed_text
     from described_items
 )
 

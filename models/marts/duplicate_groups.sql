@@ -1,6 +1,6 @@
 {#
-    Groups of curated items that share a normalised title or an item text (the decoded text
-    without the price line), whatever the dedup knob: their size, price spread and categories.
+    Groups of curated items that share a normalised title or a decoded text (the prompt's
+    product text after the token cut), whatever the dedup knob: their size, price spread and categories.
     Grain: one row per (match_kind, group_key) with at least two items.
 #}
 with
@@ -11,7 +11,7 @@ fingerprinted as (
         category,
         price,
         normalised_title,
-        item_text
+        decoded_text
     from {{ ref('int_items_fingerprinted') }}
 ),
 
@@ -29,7 +29,7 @@ keyed as (
         category,
         price,
         'text' as match_kind,
-        md5(item_text) as group_key
+        md5(decoded_text) as group_key
     from fingerprinted
 ),
 

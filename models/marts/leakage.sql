@@ -1,5 +1,5 @@
 {#
-    Test items whose item text equals the text of a train item: the twins a random split
+    Test items whose decoded text equals that of a train item: the twins a random split
     leaves across train and test. Grain: one row per leaked test item.
 #}
 with
@@ -17,7 +17,7 @@ split_items as (
 texts as (
     select
         item_key,
-        item_text
+        decoded_text
     from {{ ref('int_items_fingerprinted') }}
 ),
 
@@ -26,7 +26,7 @@ test_items as (
         split_items.item_key,
         split_items.category,
         split_items.price,
-        texts.item_text
+        texts.decoded_text
     from split_items
     inner join texts on split_items.item_key = texts.item_key
     where split_items.split = 'test'
@@ -36,7 +36,7 @@ train_items as (
     select
         split_items.item_key,
         split_items.price,
-        texts.item_text
+        texts.decoded_text
     from split_items
     inner join texts on split_items.item_key = texts.item_key
     where split_items.split = 'train'
@@ -52,7 +52,7 @@ leaked as (
         bool_or(train_items.price = test_items.price) as twin_with_same_price
     from test_items
     inner join train_items
-        on test_items.item_text = train_items.item_text
+        on test_items.decoded_text = train_items.decoded_text
     group by test_items.item_key, test_items.category, test_items.price
 )
 

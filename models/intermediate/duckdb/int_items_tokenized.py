@@ -1,4 +1,4 @@
-"""Tokenization of each item text (spec 2.7-2.8). Wiring only: the logic is pricer.tokenizer.
+"""Tokenization of each scrubbed text (spec 2.7-2.8). Wiring only: the logic is pricer.tokenizer.
 
 Reads the scrubbed items in Arrow batches and streams the curated batches back, so memory
 stays bounded by the batch size. A progress bar (count and rate) shows on a terminal only.
@@ -27,7 +27,7 @@ def model(dbt, session):
     from pricer.tokenizer import curate_batches
 
     dbt.config(materialized="table")
-    scrubbed = dbt.ref("int_items_scrubbed").project(", ".join(("item_text", *PASS_THROUGH)))
+    scrubbed = dbt.ref("int_items_scrubbed").project(", ".join(("scrubbed_text", *PASS_THROUGH)))
     # No total: counting the scrubbed items would compute them twice (they are a view).
     bar = tqdm(
         desc="tokenize",
@@ -52,6 +52,7 @@ def model(dbt, session):
         price_prefix=dbt.config.get("price_prefix"),
         workers=int(dbt.config.get("workers")),
         batch_size=5_000,
+        text_column="scrubbed_text",
         pass_through=PASS_THROUGH,
         progress=progress,
     )

@@ -16,7 +16,7 @@ scrubbed_items as (
         price,
         slot,
         title,
-        item_text
+        scrubbed_text
     from {{ ref('int_items_scrubbed') }}
 ),
 
@@ -30,7 +30,7 @@ curated as (
         price,
         slot,
         title,
-        pricer_curate(item_text, price) as curation
+        pricer_curate(scrubbed_text, price) as curation
     from scrubbed_items
 ),
 
@@ -46,7 +46,9 @@ tokenized as (
         title,
         curation.is_kept,
         curation.prompt,
-        curation.token_count
+        curation.token_count,
+        curation.decoded_text_start,
+        curation.decoded_text_length
     from curated
 )
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pricer import knobs
 from pricer.build import build, dbt_env, run_dbt
 from pricer.generate import generate
 
@@ -39,9 +40,19 @@ def _append(path: Path, record: dict) -> str:
     return f"{path.name[5:].split('.')[0]}:{lines + 1}"
 
 
-def build_half_split(raw: Path, db: Path, dedup: str) -> duckdb.DuckDBPyConnection:
+# Another question and price prefix: both hold what the course's prompt holds (a blank line,
+# "Price is $"), so a reader that took the prompt apart by its layout would cut wrongly.
+OTHER_PROMPT = {
+    "prompt_question": "Price is $ what?\n\nAnswer in dollars, to the nearest dollar.",
+    "price_prefix": "\n\nIt sells for USD ",
+}
+
+
+def build_half_split(
+    raw: Path, db: Path, dedup: str, extra: dict | None = None
+) -> duckdb.DuckDBPyConnection:
     """Build with slot_cap 50 and the sample split half train, half test."""
-    knobs = {"slot_cap": 50, "dedup": dedup}
+    knobs = {"slot_cap": 50, "dedup": dedup, **(extra or {})}
     build(raw, db, 2, knobs, exclude="sampled_items+", check_split=False)
     with duckdb.connect(str(db), read_only=True) as con:
         sampled = con.sql("select count(*) from int_items_sampled").fetchall()[0][0]
@@ -124,10 +135,34 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
 @pytest.fixture(scope="module")
 def builds(planted: Planted, tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("dedup_builds")
-    return {
+    built = {
         dedup: build_half_split(planted.raw, root / f"{dedup}.duckdb", dedup)
         for dedup in ("none", "text", "title_text")
     }
+    built["other_prompt"] = build_half_split(
+        planted.raw, root / "other_prompt.duckdb", "none", OTHER_PROMPT
+    )
+    return built
+
+
+def test_the_prompt_knobs_do_not_change_what_dedup_and_leakage_find(builds: dict) -> None:
+    """Point 1 of issue 18: the prompt's layout is defined once (pricer.tokenizer lays it out
+    and says where the decoded text sits). Another question and price prefix change every
+    prompt but no decoded text, so the same duplicate groups and the same leaked items."""
+    default, other = builds["none"], builds["other_prompt"]
+    question = other.sql("select value_json from curation_knobs where knob = 'prompt_question'")
+    assert json.loads(question.fetchall()[0][0]) == OTHER_PROMPT["prompt_question"]
+    prompts = "select item_key, prompt from items order by item_key"
+    assert all(
+        a[1] != b[1] for a, b in zip(default.sql(prompts).fetchall(), other.sql(prompts).fetchall())
+    )
+    texts = "select item_key, decoded_text from int_items_fingerprinted order by item_key"
+    assert default.sql(texts).fetchall() == other.sql(texts).fetchall()
+    for kind in ("title", "text"):
+        assert groups(other, kind) == groups(default, kind)
+    leaked = "select * from leakage order by item_key"
+    assert other.sql(leaked).fetchall() == default.sql(leaked).fetchall()
+    assert default.sql(leaked).fetchall(), "the planted duplicates should leak into test"
 
 
 def test_duplicate_groups_are_exactly_the_planted_ones(planted: Planted, builds: dict) -> None:
@@ -204,6 +239,7 @@ def test_dedup_title_text_drops_title_twins_first(planted: Planted, builds: dict
 def test_dedup_none_samples_every_item(builds: dict) -> None:
     con = builds["none"]
     assert con.sql("select count(*) from dropped_duplicates").fetchall()[0][0] == 0
-    eligible = con.sql("select count(*) from items where slot >= 1").fetchall()[0][0]
+    first = knobs.default_vars()["first_sampled_slot"]
+    eligible = con.sql(f"select count(*) from items where slot >= {first}").fetchall()[0][0]
     weighted = con.sql("select count(*) from int_items_weighted").fetchall()[0][0]
     assert weighted == eligible

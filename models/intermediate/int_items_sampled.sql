@@ -1,7 +1,8 @@
 {#
     The lecture's per-slot sample (spec 4): slots at or above slot_cutoff are kept whole;
     below it, a slot keeps its slot_cap smallest sampling keys (ties by item key), which is
-    every item when it has no more than slot_cap.
+    every item when it has no more than slot_cap. The branch of the rule that applied to the
+    slot is decided here, once (sampling_rule; slot_counts reports it).
 #}
 with
 
@@ -25,10 +26,21 @@ ranked as (
     from weighted_items
 ),
 
+with_rule as (
+    select
+        *,
+        case
+            when slot >= {{ var('slot_cutoff') }} then 'kept whole (at or above cutoff)'
+            when slot_items <= {{ var('slot_cap') }} then 'kept whole (at or below cap)'
+            else 'cut to cap'
+        end as sampling_rule
+    from ranked
+),
+
 sampled as (
     select *
-    from ranked
-    where slot >= {{ var('slot_cutoff') }} or slot_rank <= {{ var('slot_cap') }}
+    from with_rule
+    where sampling_rule <> 'cut to cap' or slot_rank <= {{ var('slot_cap') }}
 )
 
 select * from sampled

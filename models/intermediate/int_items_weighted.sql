@@ -1,5 +1,5 @@
 {#
-    Items of slots 1..999 that the dedup knob keeps, with their Efraimidis-Spirakis key (spec 4):
+    Items of the sampled slots (macro is_sampled_slot) that the dedup knob keeps, with their Efraimidis-Spirakis key (spec 4):
     key = -ln(u) / weight, u the seeded uniform of sample_seed and the item key.
     Keeping the smallest keys of a slot is a weighted draw without replacement.
 #}
@@ -11,7 +11,7 @@ prompted_items as (
         category,
         slot
     from {{ ref('int_items_prompted') }}
-    where slot >= 1
+    where {{ pricer.is_sampled_slot('slot') }}
 ),
 
 kept_items as (

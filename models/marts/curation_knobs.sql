@@ -1,15 +1,16 @@
 {#
     The knobs this build used (spec 9), so exports, reports and dataset cards can say how
-    the data was made. Grain: one row per knob.
+    the data was made: every knob of vars.knob_rules in dbt_project.yml (the one list of
+    knobs), but the export options (rule export: true), which `pricer export` reads itself.
+    Grain: one row per knob.
 #}
 with
 
 knobs as (
-    {%- set names = [
-        'min_price', 'max_price', 'min_chars', 'ceiling_chars', 'min_tokens', 'max_tokens',
-        'tokenizer', 'slot_cutoff', 'slot_cap', 'sample_seed', 'split_seed', 'train_size',
-        'test_size', 'val_size', 'dedup', 'prompt_question', 'price_prefix'
-    ] %}
+    {%- set names = [] %}
+    {%- for name, rule in var('knob_rules').items() if not rule.get('export') %}
+        {%- do names.append(name) %}
+    {%- endfor %}
     {%- for name in names %}
         select
             '{{ name }}' as knob,

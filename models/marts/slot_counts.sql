@@ -1,6 +1,6 @@
 {#
-    Items and sampled items per whole-dollar slot (spec 3), with the rule that applied.
-    Grain: one row per slot that has at least one item.
+    Items and sampled items per whole-dollar slot (spec 3), with the rule that applied, as
+    int_items_sampled decided it. Grain: one row per slot that has at least one item.
 #}
 with
 
@@ -13,6 +13,13 @@ slot_categories as (
         test,
         validation
     from {{ ref('slot_category_counts') }}
+),
+
+slot_rules as (
+    select distinct
+        slot,
+        sampling_rule
+    from {{ ref('int_items_sampled') }}
 ),
 
 {# A sum of BIGINT counts is HUGEINT in DuckDB: cast back, counts are BIGINT. #}
@@ -28,16 +35,17 @@ per_slot as (
     group by slot
 ),
 
+{#
+    No sampled item: a slot below first_sampled_slot (slot 0), or every item of the slot
+    dropped by the dedup knob.
+#}
 with_rule as (
     select
-        *,
-        case
-            when slot = 0 then 'never sampled'
-            when slot >= {{ var('slot_cutoff') }} then 'kept whole (at or above cutoff)'
-            when items <= {{ var('slot_cap') }} then 'kept whole (at or below cap)'
-            else 'cut to cap'
-        end as sampling_rule
+        per_slot.*,
+        coalesce(slot_rules.sampling_rule, 'never sampled') as sampling_rule
     from per_slot
+    left join slot_rules
+        on per_slot.slot = slot_rules.slot
 )
 
 select * from with_rule

@@ -414,7 +414,7 @@ FUNNEL = (
     (
         "in a slot, after dedup",
         "select count(*) from int_items_weighted",
-        "slot >= 1 and not dropped by the dedup knob",
+        "slot >= first_sampled_slot and not dropped by the dedup knob",
     ),
     ("sampled", "select count(*) from sampled_items", "slot_cutoff and slot_cap"),
 )

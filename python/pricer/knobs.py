@@ -14,7 +14,6 @@ import yaml
 
 from pricer.errors import UsageError
 
-EXPORT_PREFIX = "openai_chat_"  # vars read by `pricer export` (spec 10), not by the build
 
 
 def project_dir() -> Path:
@@ -99,7 +98,7 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
             raise UsageError(f"--set takes KNOB=VALUE, got {pair!r}")
         name, raw = pair.split("=", 1)
         name = name.strip()
-        if name.startswith(EXPORT_PREFIX) and name in default_vars():
+        if rules.get(name, {}).get("export"):
             raise UsageError(
                 f"{name} is an option of `pricer export --format openai-chat`, not a build knob"
             )

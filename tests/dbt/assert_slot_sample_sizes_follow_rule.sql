@@ -1,7 +1,8 @@
 {#
     Spec 4: every slot's sample is exactly min(n, slot_cap) below slot_cutoff and n at or
-    above it; slot 0 is never sampled; n counts the items the dedup knob keeps. Returns the
-    slots that break the rule.
+    above it; a slot outside the sampled slots (slot 0) is never sampled; n counts the items
+    the dedup knob keeps. Recomputed here from the items, independently of int_items_sampled.
+    Returns the slots that break the rule.
 #}
 with
 
@@ -35,7 +36,7 @@ compared as (
         items_per_slot.items,
         coalesce(sampled_per_slot.sampled, 0) as sampled,
         case
-            when items_per_slot.slot = 0 then 0
+            when not {{ pricer.is_sampled_slot('items_per_slot.slot') }} then 0
             when items_per_slot.slot >= {{ var('slot_cutoff') }} then items_per_slot.items
             else least(items_per_slot.items, {{ var('slot_cap') }})
         end as expected

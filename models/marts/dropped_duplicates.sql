@@ -13,26 +13,26 @@ deduplicated as (
     where dropped_by is not null
 ),
 
-items as (
+prompted_items as (
     select
         item_key,
         category,
         price,
         title
-    from {{ ref('items') }}
+    from {{ ref('int_items_prompted') }}
 ),
 
 described as (
     select
         deduplicated.item_key,
-        items.category,
-        items.price,
-        items.title,
+        prompted_items.category,
+        prompted_items.price,
+        prompted_items.title,
         deduplicated.dropped_by,
         deduplicated.duplicate_of
     from deduplicated
-    inner join items
-        on deduplicated.item_key = items.item_key
+    inner join prompted_items
+        on deduplicated.item_key = prompted_items.item_key
 )
 
 select * from described

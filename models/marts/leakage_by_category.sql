@@ -1,17 +1,14 @@
-{# Leaked test items per category (see leakage). Grain: one row per category. #}
+{#
+    Leaked test items per category (see leakage), beside the category's test items (from
+    category_counts, which counts the split per category once). Grain: one row per category.
+#}
 with
 
-categories as (
-    select category from {{ ref('categories') }}
-),
-
-test_items as (
+category_counts as (
     select
         category,
-        count(*) as test_items
-    from {{ ref('sampled_items') }}
-    where split = 'test'
-    group by category
+        test as test_items
+    from {{ ref('category_counts') }}
 ),
 
 leaked as (
@@ -24,12 +21,11 @@ leaked as (
 
 counted as (
     select
-        categories.category,
-        coalesce(test_items.test_items, 0) as test_items,
+        category_counts.category,
+        category_counts.test_items,
         coalesce(leaked.leaked_test_items, 0) as leaked_test_items
-    from categories
-    left join test_items on categories.category = test_items.category
-    left join leaked on categories.category = leaked.category
+    from category_counts
+    left join leaked on category_counts.category = leaked.category
 )
 
 select * from counted

@@ -153,9 +153,8 @@ def test_the_prompt_knobs_do_not_change_what_dedup_and_leakage_find(builds: dict
     question = other.sql("select value_json from curation_knobs where knob = 'prompt_question'")
     assert json.loads(question.fetchall()[0][0]) == OTHER_PROMPT["prompt_question"]
     prompts = "select item_key, prompt from items order by item_key"
-    assert all(
-        a[1] != b[1] for a, b in zip(default.sql(prompts).fetchall(), other.sql(prompts).fetchall())
-    )
+    pairs = zip(default.sql(prompts).fetchall(), other.sql(prompts).fetchall(), strict=True)
+    assert all(one[1] != two[1] for one, two in pairs)
     texts = "select item_key, decoded_text from int_items_fingerprinted order by item_key"
     assert default.sql(texts).fetchall() == other.sql(texts).fetchall()
     for kind in ("title", "text"):

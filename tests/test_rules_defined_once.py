@@ -26,8 +26,11 @@ from pricer.generate import generate
 
 PROJECT = knobs.project_dir()
 SQL_FILES = sorted(
-    [*PROJECT.glob("models/**/*.sql"), *PROJECT.glob("tests/dbt/**/*.sql")]
-    + [*PROJECT.glob("macros/**/*.sql")]
+    [
+        *PROJECT.glob("models/**/*.sql"),
+        *PROJECT.glob("tests/dbt/**/*.sql"),
+        *PROJECT.glob("macros/**/*.sql"),
+    ]
 )
 YML_FILES = sorted(PROJECT.glob("models/**/*.yml"))
 RULE_MACRO = PROJECT / "macros" / "sampling.sql"

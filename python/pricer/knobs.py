@@ -15,7 +15,6 @@ import yaml
 from pricer.errors import UsageError
 
 
-
 def project_dir() -> Path:
     """The dbt project root: $PRICER_PROJECT_DIR, else the checkout this package lives in."""
     env = os.environ.get("PRICER_PROJECT_DIR")

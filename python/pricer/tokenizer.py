@@ -1210,7 +1210,8 @@ def iter_curate_arrow(
     """Stream `source` (a pyarrow Table, RecordBatchReader, RecordBatch or iterable of
     batches, holding a text column - `text_column`, else "text" or "item_text" -, a price
     column and key columns) through `curate`, `batch_size` rows at a time. Yields batches of
-    the pass-through columns (default: all but text and price) then CURATED_COLUMNS. `progress(rows_done)` gets the running total after each batch.
+    the pass-through columns (default: all but text and price) then CURATED_COLUMNS.
+    `progress(rows_done)` gets the running total after each batch.
     """
     tok = load_tokenizer(tokenizer) if isinstance(tokenizer, str) else tokenizer
     done = 0

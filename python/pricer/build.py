@@ -376,11 +376,10 @@ def _build_on_spark(
     db_path.unlink(missing_ok=True)
     session = spark.get_session(env)
     spark.register_udfs(session, raw_dir, dbt_vars)
-    # Unit tests pin the SQL macros with DuckDB-syntax fixtures; on Spark the DuckDB/Spark
-    # parity test checks the same macros end to end.
-    tests = run_dbt(
-        [*args, "--target", "spark", "--exclude-resource-type", "unit_test"], env, verbose=verbose
-    )
+    # The unit tests with dict-row fixtures run on Spark too; those with DuckDB-SQL fixtures
+    # are enabled on DuckDB only (their yml), and the DuckDB/Spark parity test checks the
+    # same macros end to end.
+    tests = run_dbt([*args, "--target", "spark"], env, verbose=verbose)
     spark.spark_views(env, db_path)
     return tests
 

@@ -15,7 +15,8 @@ described_items as (
         title,
         contents,
         price,
-        slot
+        slot,
+        items_file_key
     from {{ ref('int_items_described') }}
 ),
 
@@ -29,6 +30,7 @@ scrubbed as (
         title,
         price,
         slot,
+        items_file_key,
         {{ pricer.scrub('title') }} || chr(10) || {{ pricer.scrub('contents') }} as scrubbed_text
     from described_items
 )

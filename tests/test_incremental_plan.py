@@ -84,6 +84,9 @@ def test_plans() -> None:
     assert plan(None, same, manifest).full
     assert plan(same, same, manifest).nothing
     assert plan(same, _inputs(slot_cap=600), manifest).select == ["knobs", "sampled"]
+    # a sampling knob neither tokenizes nor loads the tokenizer; an item rule does
+    assert not plan(same, _inputs(slot_cap=600), manifest).tokenizes
+    assert plan(same, _inputs(tokenizer="u"), manifest).tokenizes
     assert plan(same, _inputs(tokenizer="u"), manifest).select == ["knobs", "tokenized"]
     assert plan(same, _inputs(min_price=1.0), manifest).select == ["knobs", "stg"]
     assert plan(same, _inputs(raw_dir="/other"), manifest).full
@@ -93,6 +96,7 @@ def test_plans() -> None:
     changed = plan(same, files, manifest)
     assert not changed.full and "changed meta_A.jsonl" in changed.reasons[0]
     assert changed.select == ["stg_meta__rows"] and changed.read_files == ["meta_A.jsonl"]
+    assert changed.tokenizes
     added = plan(
         same, {**same, "raw_files": {**same["raw_files"], "meta_B.jsonl": "1:1"}}, manifest
     )

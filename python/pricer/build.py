@@ -159,8 +159,11 @@ def _release_duckdb() -> None:
     DuckDBConnectionManager.close_all_connections()
 
 
-def prepare(raw_dir: Path, overrides: dict[str, Any] | None) -> tuple[Path, dict[str, Any]]:
-    """Check the raw folder and the knobs (before any dbt work); the dbt vars to pass."""
+def prepare(
+    raw_dir: Path, overrides: dict[str, Any] | None, *, tokenizer: bool = True
+) -> tuple[Path, dict[str, Any]]:
+    """Check the raw folder and the knobs (before any dbt work), and that the tokenizer loads
+    unless not `tokenizer`; the dbt vars to pass."""
     raw_dir = raw_dir.resolve()
     scan = scan_raw_dir(raw_dir, [c.name for c in knobs.categories()])
     for warning in scan.warnings:
@@ -172,7 +175,8 @@ def prepare(raw_dir: Path, overrides: dict[str, Any] | None) -> tuple[Path, dict
         )
     overrides = dict(overrides or {})
     knobs.validate({**knobs.default_vars(), **overrides})
-    check_tokenizer_loads({**knobs.default_vars(), **overrides}["tokenizer"])
+    if tokenizer:
+        check_tokenizer_loads({**knobs.default_vars(), **overrides}["tokenizer"])
     return raw_dir, {**overrides, "raw_dir": str(raw_dir)}
 
 
@@ -225,7 +229,8 @@ def build(
     if db_path.is_dir():
         raise UsageError(f"--db {db_path} is a folder: pass the DuckDB file to build")
     started = time.perf_counter()
-    raw_dir, dbt_vars = prepare(raw_dir, overrides)
+    # The tokenizer is loaded up front only when this build tokenizes (after the plan below)
+    raw_dir, dbt_vars = prepare(raw_dir, overrides, tokenizer=False)
     partial = bool(select or exclude)
     project = knobs.project_dir()
     files = find_raw_files(raw_dir, [c.name for c in knobs.categories()])
@@ -241,6 +246,8 @@ def build(
             result.plan = plan
             summarise_published(result)
             return result
+    if plan.full or plan.tokenizes or partial:
+        check_tokenizer_loads({**knobs.default_vars(), **dbt_vars}["tokenizer"])
     with database.new_build(db_path, start_from_previous=partial or not plan.full) as work:
         args = ["build", "--vars", json.dumps(dbt_vars)]
         if select:

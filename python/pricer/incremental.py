@@ -55,6 +55,12 @@ class Plan:
     reasons: list[str] = field(default_factory=list)
     # The raw files this build scans (new and changed ones), None for every file.
     read_files: list[str] | None = None
+    # Whether it tokenizes (a raw file or a knob of staging or the item rules changed): the
+    # build loads the tokenizer up front only then.
+    tokenizes: bool = False
+
+    def __post_init__(self) -> None:
+        self.tokenizes = self.tokenizes or self.full
 
     @property
     def nothing(self) -> bool:
@@ -190,13 +196,20 @@ def plan(
         name for name, used in readers.items() if changed & set(used) or (_ANY in used and changed)
     } | set(changed_seeds)
     read_files: list[str] | None = None
+    rules = current["vars"].get("knob_rules") or {}
+    staged = any(isinstance(rules.get(n), dict) and rules[n].get("stage") for n in changed)
     if files_changed:
         select.add("stg_meta__rows")
-        rules = current["vars"].get("knob_rules") or {}
-        if not any(isinstance(rules.get(n), dict) and rules[n].get("stage") for n in changed):
+        if not staged:
             read_files = sorted(added + changed_files)
     if changed_vars:
         reasons.append(f"knobs changed: {', '.join(changed_vars)}")
     if changed_seeds:
         reasons.append(f"seeds changed: {', '.join(changed_seeds)}")
-    return Plan(full=False, select=sorted(select), reasons=reasons, read_files=read_files)
+    return Plan(
+        full=False,
+        select=sorted(select),
+        reasons=reasons,
+        read_files=read_files,
+        tokenizes=files_changed or staged or "tokenizer" in changed,
+    )

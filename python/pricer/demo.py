@@ -23,6 +23,7 @@ from pricer import knobs
 from pricer.build import BuildResult, build, dbt_env, run_dbt
 from pricer.export import ExportSummary, export
 from pricer.generate import LECTURE_SAMPLE, REAL_ROWS, generate
+from pricer.report import write_report
 
 COURSE_SAMPLE = LECTURE_SAMPLE  # the lecture's sample at full scale (spec 4)
 
@@ -89,12 +90,7 @@ def demo(
     exported = export(first.db_path, out_dir)
     report_path: Path | None = None
     if report:
-        try:
-            from pricer.report import write_report
-        except ImportError:  # the report step is optional until it exists
-            write_report = None
-        if write_report is not None:
-            report_path = write_report(first.db_path, out_dir / "report.html")
+        report_path = write_report(first.db_path, out_dir / "report.html")
     return DemoResult(
         raw_dir,
         first.db_path,

@@ -1,5 +1,6 @@
-"""The curation knobs (spec section 9), read from their one home: dbt_project.yml `vars:`
-and seeds/categories.csv. Python never restates a default."""
+"""The curation knobs (rules 9), read from their one home: dbt_project.yml `vars:` and
+seeds/categories.csv. Python code reads a default from here (`default_vars`), never restates
+it."""
 
 from __future__ import annotations
 

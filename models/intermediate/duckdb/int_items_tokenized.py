@@ -24,7 +24,7 @@ def model(dbt, session):
     from tqdm import tqdm
 
     from pricer.raw import prefetched
-    from pricer.tokenizer import curate_batches
+    from pricer.tokenizer import CurationRule, Stream, curate_batches
 
     dbt.config(materialized="table")
     scrubbed = dbt.ref("int_items_scrubbed").project(", ".join(("item_text", *PASS_THROUGH)))
@@ -45,13 +45,11 @@ def model(dbt, session):
     source = scrubbed.to_arrow_reader(batch_size=5_000)
     return curate_batches(
         pa.RecordBatchReader.from_batches(source.schema, prefetched(iter(source))),
-        tokenizer=dbt.config.get("tokenizer"),
-        min_tokens=int(dbt.config.get("min_tokens")),
-        max_tokens=int(dbt.config.get("max_tokens")),
-        question=dbt.config.get("prompt_question"),
-        price_prefix=dbt.config.get("price_prefix"),
-        workers=int(dbt.config.get("workers")),
-        batch_size=5_000,
-        pass_through=PASS_THROUGH,
-        progress=progress,
+        CurationRule.from_knobs(dbt.config.get),
+        Stream(
+            workers=int(dbt.config.get("workers")),
+            batch_size=5_000,
+            pass_through=PASS_THROUGH,
+            progress=progress,
+        ),
     )

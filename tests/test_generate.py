@@ -471,9 +471,7 @@ def test_planted_rule_edges_follow_the_knobs(
         generate(tmp_path, rows=800, seed=12, workers=1)
     finally:
         module._price_mix.cache_clear()
-    planted = [
-        row for _, _, row, _ in good_rows(tmp_path) if contents_length(row) in (250, 251)
-    ]
+    planted = [row for _, _, row, _ in good_rows(tmp_path) if contents_length(row) in (250, 251)]
     assert {contents_length(row) for row in planted} == {250, 251}
     assert all(2.0 <= row["price"] <= 500.0 for row in planted)
 

@@ -551,16 +551,18 @@ def test_a_missing_llama3_vocabulary_is_one_clear_error(monkeypatch: pytest.Monk
 
 def test_the_rule_reads_its_knobs_and_the_model_passes_them() -> None:
     """CurationRule.from_knobs is the one reading of the rule's vars; the dbt Python model's
-    config (read with dbt.config.get) carries every one of them."""
+    config carries every one of them and its code reads each (dbt hands a Python model only
+    the configs named in a dbt.config.get call)."""
     import yaml
 
-    defaults = knobs.default_vars()
-    assert CurationRule.from_knobs(defaults) == RULE
-    assert CurationRule.from_knobs(defaults.get) == RULE
+    assert CurationRule.from_knobs(knobs.default_vars()) == RULE
     root = Path(__file__).resolve().parents[1]
     models = yaml.safe_load((root / "models/intermediate/_intermediate__models.yml").read_text())
     model = next(m for m in models["models"] if m["name"] == "int_items_tokenized")
-    assert set(CurationRule.KNOBS.values()) <= set(model["config"])
+    code = (root / "models/intermediate/duckdb/int_items_tokenized.py").read_text()
+    for var in CurationRule.KNOBS.values():
+        assert var in model["config"], var
+        assert f'"{var}": dbt.config.get("{var}")' in code, var
 
 
 def small_bpe(folder: Path, clean_up: bool | None) -> Tokenizer:

@@ -45,7 +45,16 @@ def model(dbt, session):
     source = scrubbed.to_arrow_reader(batch_size=5_000)
     return curate_batches(
         pa.RecordBatchReader.from_batches(source.schema, prefetched(iter(source))),
-        CurationRule.from_knobs(dbt.config.get),
+        # dbt hands a Python model only the configs its code names in dbt.config.get("...")
+        CurationRule.from_knobs(
+            {
+                "tokenizer": dbt.config.get("tokenizer"),
+                "min_tokens": dbt.config.get("min_tokens"),
+                "max_tokens": dbt.config.get("max_tokens"),
+                "prompt_question": dbt.config.get("prompt_question"),
+                "price_prefix": dbt.config.get("price_prefix"),
+            }
+        ),
         Stream(
             workers=int(dbt.config.get("workers")),
             batch_size=5_000,

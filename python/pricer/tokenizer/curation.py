@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -45,11 +45,9 @@ class CurationRule:
     }
 
     @classmethod
-    def from_knobs(cls, knobs: Mapping[str, Any] | Callable[[str], Any]) -> CurationRule:
-        """The rule from the knobs: a mapping of dbt vars, or a getter such as a dbt Python
-        model's `dbt.config.get` (the model's config carries the same names)."""
-        get = knobs.get if isinstance(knobs, Mapping) else knobs
-        values = {field: get(var) for field, var in cls.KNOBS.items()}
+    def from_knobs(cls, knobs: Mapping[str, Any]) -> CurationRule:
+        """The rule from the knobs: dbt vars by name (all of them, or those of KNOBS)."""
+        values = {field: knobs[var] for field, var in cls.KNOBS.items()}
         return cls(
             tokenizer=str(values["tokenizer"]),
             min_tokens=int(values["min_tokens"]),

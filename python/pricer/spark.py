@@ -40,7 +40,6 @@ from pricer.errors import PricerError, UsageError
 from pricer.raw import LINES_SCHEMA, RawFile, find_raw_files, iter_line_batches
 from pricer.tokenizer import CurationRule, curated_schema
 
-DEFAULT_SPARK_DIR = Path("data/spark")
 RAW_LINES_VIEW = "pricer_raw_lines"
 CURATE_UDF = "pricer_curate"
 JSON_DUMPS_UDF = "pricer_json_dumps"

@@ -54,8 +54,14 @@ def dbt_env(db_path: Path, threads: int) -> dict[str, str]:
 
 
 def log_dir() -> Path:
-    """Where dbt writes dbt.log: $DBT_LOG_PATH, else logs/ in the dbt project."""
-    return Path(os.environ.get("DBT_LOG_PATH") or knobs.project_dir() / "logs")
+    """Where dbt writes dbt.log: $DBT_LOG_PATH, else logs/ in knobs.work_dir()."""
+    return Path(os.environ.get("DBT_LOG_PATH") or knobs.work_dir() / "logs")
+
+
+def target_dir() -> Path:
+    """Where dbt writes its artifacts (manifest.json): $DBT_TARGET_PATH, else target/ in
+    knobs.work_dir()."""
+    return Path(os.environ.get("DBT_TARGET_PATH") or knobs.work_dir() / "target")
 
 
 @dataclass
@@ -102,6 +108,7 @@ def run_dbt(args: list[str], env: dict[str, str], *, verbose: bool = False) -> D
     from dbt.cli.main import dbtRunner
 
     project = knobs.project_dir()
+    env = {"DBT_TARGET_PATH": str(target_dir()), **env}
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     progress = _Progress(verbose)
@@ -116,6 +123,8 @@ def run_dbt(args: list[str], env: dict[str, str], *, verbose: bool = False) -> D
         "--log-level-file",
         "debug",
     ]
+    if project == knobs.INSTALLED_PROJECT:  # dbt would write its .user.yml beside profiles.yml
+        flags.append("--no-send-anonymous-usage-stats")
     try:
         result = dbtRunner(callbacks=[progress]).invoke(
             [*flags, *args, "--project-dir", str(project), "--profiles-dir", str(project)]
@@ -328,9 +337,8 @@ def _last_complete_record(db_path: Path) -> dict[str, Any] | None:
 
 def _var_readers(dbt_vars: dict[str, Any]) -> dict[str, list[str]] | None:
     """The vars each node reads, from the manifest dbt just wrote (for the next build)."""
-    target = Path(os.environ.get("DBT_TARGET_PATH") or knobs.project_dir() / "target")
     try:
-        manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((target_dir() / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     known = {**knobs.default_vars(), **dbt_vars}

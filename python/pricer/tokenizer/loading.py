@@ -86,10 +86,11 @@ def llama3_tokenizer_json() -> str:
     """The reference Llama-3 ``tokenizer.json`` (Hugging Face's format), built from quicktok's
     Llama-3 vocabulary; see the module docstring. Raises UsageError when that is missing."""
     ranks = _llama3_ranks()
-    to_char = {byte: char for char, byte in _byte_level_decoder().items()}
+    # a byte -> its byte-level character, as a str.translate table over latin-1 characters
+    to_char = str.maketrans({chr(byte): char for char, byte in _byte_level_decoder().items()})
 
     def text(token: bytes) -> str:
-        return "".join(to_char[b] for b in token)
+        return token.decode("latin-1").translate(to_char)
 
     merges: list[tuple[int, int, int, bytes, bytes]] = []
     for token, rank in ranks.items():

@@ -4,10 +4,14 @@ with the same knobs and files gives (the exported Parquet files, byte for byte).
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from pricer.build import dbt_env, run_dbt
 from pricer.cli import main
 from pricer.generate import generate
 
@@ -74,19 +78,100 @@ def test_a_knob_change_runs_what_it_touches_and_equals_a_fresh_build(
     assert _export(db, tmp_path / "inc") == _export(fresh, tmp_path / "fresh")
 
 
-def test_a_changed_raw_file_reads_the_files_again(
-    capsys: pytest.CaptureFixture[str], raw: Path, tmp_path: Path
-) -> None:
-    local = tmp_path / "raw"
+def _copy_raw(raw: Path, local: Path, skip: str | None = None) -> Path:
     local.mkdir()
     for path in raw.glob("meta_*"):
-        (local / path.name).write_bytes(path.read_bytes())
+        if path.name != skip:
+            (local / path.name).write_bytes(path.read_bytes())
+    return local
+
+
+def _rows(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.sql(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_a_changed_raw_file_is_the_only_one_read(
+    capsys: pytest.CaptureFixture[str], raw: Path, tmp_path: Path
+) -> None:
+    """One file changes, another is overwritten in place with its size and modification time
+    kept: the rebuild reads the changed file alone (the other's rows stay as they were), and
+    its exports equal a fresh build's of the changed file and the other's real content."""
+    local = _copy_raw(raw, tmp_path / "raw")
+    db = tmp_path / "pricer.duckdb"
+    _build(capsys, local, db)
+    first, other = sorted(local.glob("meta_*"))[:2]
+    first.write_bytes(first.read_bytes() + b'{"title": "late", "price": 3}\n')
+    fresh = tmp_path / "fresh.duckdb"
+    _build(capsys, local, fresh, "--full-refresh")
+    stat = other.stat()
+    other.write_bytes(b"x" * stat.st_size)  # not JSON: read again, every line would reject
+    os.utime(other, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    err = _build(capsys, local, db)
+    assert f"changed {first.name}" in err and f"read {first.name};" in err, err
+    assert _export(db, tmp_path / "inc") == _export(fresh, tmp_path / "fresh")
+    keys = "select source_file, count(*), count(distinct file_key) from stg_meta__rows group by 1"
+    assert sorted(_rows(db, keys)) == sorted(_rows(fresh, keys))
+
+
+def test_a_new_and_a_removed_file_touch_only_their_rows(
+    capsys: pytest.CaptureFixture[str], raw: Path, tmp_path: Path
+) -> None:
+    last = sorted(raw.glob("meta_*"))[-1].name
+    local = _copy_raw(raw, tmp_path / "raw", skip=last)
+    db = tmp_path / "pricer.duckdb"
+    _build(capsys, local, db)
+    (local / last).write_bytes((raw / last).read_bytes())
+    err = _build(capsys, local, db)
+    assert f"new {last}" in err and f"read {last};" in err, err
+    fresh = tmp_path / "fresh.duckdb"
+    _build(capsys, local, fresh, "--full-refresh")
+    assert _export(db, tmp_path / "added") == _export(fresh, tmp_path / "fresh")
+    gone = sorted(local.glob("meta_*"))[0]
+    gone.unlink()
+    err = _build(capsys, local, db)
+    assert f"removed {gone.name}" in err and "read no raw file" in err, err
+    assert not _rows(db, f"select 1 from int_items_tokenized where source_file = '{gone.name}'")
+    fresh_again = tmp_path / "fresh_again.duckdb"
+    _build(capsys, local, fresh_again, "--full-refresh")
+    assert _export(db, tmp_path / "removed") == _export(fresh_again, tmp_path / "fresh_again")
+
+
+def test_plain_dbt_build_keeps_the_incremental_models_right(
+    capsys: pytest.CaptureFixture[str], raw: Path, tmp_path: Path
+) -> None:
+    """`dbt build` without pricer on a built file: after a raw file and an item rule changed,
+    the incremental models hold what a fresh build with those inputs holds."""
+    local = _copy_raw(raw, tmp_path / "raw")
     db = tmp_path / "pricer.duckdb"
     _build(capsys, local, db)
     first = sorted(local.glob("meta_*"))[0]
     first.write_bytes(first.read_bytes() + b'{"title": "late", "price": 3}\n')
-    err = _build(capsys, local, db)
-    assert "full build" in err and f"changed {first.name}" in err, err
+    plain = tmp_path / "plain.duckdb"
+    plain.write_bytes(db.read_bytes())
+    dbt_vars = {
+        "raw_dir": str(local.resolve()),
+        "train_size": 300,
+        "test_size": 50,
+        "min_chars": 400,
+    }
+    run_dbt(["build", "--vars", json.dumps(dbt_vars)], dbt_env(plain, 2))
     fresh = tmp_path / "fresh.duckdb"
-    _build(capsys, local, fresh, "--full-refresh")
-    assert _export(db, tmp_path / "inc") == _export(fresh, tmp_path / "fresh")
+    _build(capsys, local, fresh, "--set", "min_chars=400", "--full-refresh")
+    con = duckdb.connect()
+    try:
+        con.sql(f"attach '{plain}' as plain (read_only)")
+        con.sql(f"attach '{fresh}' as fresh (read_only)")
+        for table in ("stg_meta__rows", "int_items_tokenized", "sampled_items"):
+            # DuckDB's set operations treat NaN prices as equal, unlike Python's ==
+            differ = con.sql(
+                f"select count(*) from ((from plain.{table} except all from fresh.{table}) "
+                f"union all (from fresh.{table} except all from plain.{table}))"
+            ).fetchall()[0][0]
+            rows = con.sql(f"select count(*) from fresh.{table}").fetchall()[0][0]
+            assert differ == 0 and rows > 0, (table, differ, rows)
+    finally:
+        con.close()

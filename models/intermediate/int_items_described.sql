@@ -19,7 +19,8 @@ priced_items as (
         has_details,
         details_json,
         price,
-        slot
+        slot,
+        items_file_key
     from {{ ref('int_items_priced') }}
 ),
 
@@ -60,6 +61,7 @@ long_enough as (
         title,
         price,
         slot,
+        items_file_key,
         -- spec 2.4: keep more than min_chars characters, cut to ceiling_chars
         left(contents, {{ var('ceiling_chars') }}) as contents
     from with_contents

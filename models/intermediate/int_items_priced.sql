@@ -11,7 +11,8 @@ staged_rows as (
         parent_asin,
         title,
         has_details,
-        price
+        price,
+        file_key
     from {{ ref('stg_meta__rows') }}
     -- spec 2.1: stg_meta__rows applies the price range, the first and cheapest rule
     where reject_reason is null and is_price_in_range
@@ -40,7 +41,9 @@ priced as (
         item_texts.details_json,
         staged_rows.price,
         -- spec 3: Python's round(), half to even
-        cast({{ pricer.round_half_even('staged_rows.price') }} as integer) as slot
+        cast({{ pricer.round_half_even('staged_rows.price') }} as integer) as slot,
+        -- the key the incremental int_items_tokenized keeps this file's items under
+        {{ pricer.items_file_key('staged_rows.file_key') }} as items_file_key
     from staged_rows
     inner join item_texts
         on staged_rows.item_key = item_texts.item_key

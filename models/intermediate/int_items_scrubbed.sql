@@ -12,7 +12,8 @@ described_items as (
         title,
         contents,
         price,
-        slot
+        slot,
+        items_file_key
     from {{ ref('int_items_described') }}
 ),
 
@@ -26,6 +27,7 @@ scrubbed as (
         title,
         price,
         slot,
+        items_file_key,
         {{ pricer.scrub('title') }} || chr(10) || {{ pricer.scrub('contents') }} as item_text
     from described_items
 )

@@ -1,19 +1,49 @@
+{{
+    config(
+        materialized=('incremental' if target.type == 'duckdb' else 'table'),
+        incremental_strategy='append',
+        pre_hook="{{ pricer.delete_stale_file_rows(
+            'file_key', 'select file_key from (' ~ pricer.raw_file_keys(['rows']) ~ ') as keys'
+        ) }}",
+    )
+}}
 {#
     One row per raw line: the line parsed once and typed, or the reason it is rejected
     (spec 1). Rows with a null reject_reason are the staged rows; the others feed the rejects
     mart. The price rule (spec 2.1, the cheapest) is applied here, so that only rows that can
     become items have their texts read (stg_meta__item_texts). Neither the raw line nor its
     long fields are stored: a row is a few short columns.
+
+    Incremental on DuckDB (macros/incremental_files.sql): a build reads only the files whose
+    key (the file's version and the staging knobs) the table lacks, after deleting the rows
+    of removed and changed files.
 #}
 with
 
-lines as (
+raw_file_keys as (
+    {{ pricer.raw_file_keys(['rows']) }}
+),
+
+files_to_read as (
     select
         source_file,
-        category,
-        line_number,
-        line_bytes
-    from {{ ref('stg_meta__lines') }}
+        file_key
+    from raw_file_keys
+    {%- if is_incremental() %}
+        where file_key not in (select distinct file_key from {{ this }})
+    {%- endif %}
+),
+
+lines as (
+    select
+        raw_lines.source_file,
+        raw_lines.category,
+        raw_lines.line_number,
+        raw_lines.line_bytes,
+        files_to_read.file_key
+    from {{ ref('stg_meta__lines') }} as raw_lines
+    inner join files_to_read
+        on raw_lines.source_file = files_to_read.source_file
 ),
 
 {%- set keys = ['title', 'description', 'features', 'details', 'price', 'parent_asin'] %}
@@ -23,6 +53,7 @@ decoded as (
         source_file,
         category,
         line_number,
+        file_key,
         octet_length(line_bytes) > {{ var('max_line_bytes') | int }} + 1 as is_too_long,
         case
             when octet_length(line_bytes) <= {{ var('max_line_bytes') | int }} + 1
@@ -36,6 +67,7 @@ parsed as (
         source_file,
         category,
         line_number,
+        file_key,
         is_too_long,
         line_text,
         {{ pricer.json_line_members('line_text', keys) }} as field_values
@@ -47,6 +79,7 @@ typed as (
         source_file,
         category,
         line_number,
+        file_key,
         is_too_long,
         line_text,
         field_values,
@@ -114,6 +147,7 @@ final as (
         source_file,
         category,
         line_number,
+        file_key,
         category || ':' || line_number as item_key,
         reject_reason,
         case

@@ -21,7 +21,7 @@ import duckdb
 from pricer import database, incremental, knobs
 from pricer.constants import DEFAULT_DB, DEFAULT_SPARK_DIR, SPLIT_SIZES_TEST, SPLITS
 from pricer.errors import Interrupted, PricerError, UsageError
-from pricer.raw import find_raw_files, scan_raw_dir
+from pricer.raw import READ_ONLY_ENV, find_raw_files, scan_raw_dir
 
 ENGINES = ("duckdb", "spark")
 
@@ -278,7 +278,10 @@ def build(
                     args, raw_dir, dbt_vars, work.path, threads, spark_dir, master, verbose
                 )
             else:
-                run = run_dbt(args, dbt_env(work.path, threads), verbose=verbose)
+                env = dbt_env(work.path, threads)
+                if plan.read_files is not None:
+                    env[READ_ONLY_ENV] = json.dumps(plan.read_files)
+                run = run_dbt(args, env, verbose=verbose)
             warned = list(run.warned_tests)
             if then is not None:
                 warned += then(work.path, dbt_vars).warned_tests
@@ -466,10 +469,17 @@ def print_summary(result: BuildResult) -> None:
             file=sys.stderr,
         )
     elif plan is not None and not plan.full:
+        if "stg_meta__rows" not in plan.select:
+            read = "every raw file's staged rows reused"
+        elif plan.read_files is None:
+            read = "read every raw file (a knob of staging or the item rules changed too)"
+        elif plan.read_files:
+            read = f"read {', '.join(plan.read_files)}; every other raw file's rows reused"
+        else:
+            read = "read no raw file; every other raw file's rows reused"
         print(
             f"incremental: {'; '.join(plan.reasons)}: ran "
-            f"{', '.join(n + '+' for n in plan.select)} on a copy of the last build; every "
-            "raw file's rows reused",
+            f"{', '.join(n + '+' for n in plan.select)} on a copy of the last build; {read}",
             file=sys.stderr,
         )
     elif plan is not None:

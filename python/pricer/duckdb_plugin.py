@@ -1,10 +1,12 @@
 """The dbt-duckdb plugin of the project (profiles.yml `plugins:`): it backs the dbt source
 `raw.meta_lines` (models/staging/_staging__sources.yml) with the raw files where they lie.
 
-The source is a view over `pricer.raw.RawLines`, an Arrow stream of every numbered line that
-starts over at each scan, so the database holds no copy of the raw data; dbt-duckdb registers
-the stream on every cursor it opens. Outside a dbt run (plain DuckDB on the built file) the
-view has nothing behind it: the staged rows and the rejects are tables.
+The source `raw.meta_lines` is a view over `pricer.raw.RawLines`, an Arrow stream of every
+numbered line that starts over at each scan, so the database holds no copy of the raw data;
+dbt-duckdb registers the stream on every cursor it opens. Outside a dbt run (plain DuckDB on
+the built file) the view has nothing behind it: the staged rows and the rejects are tables. The
+source `raw.meta_files` is a view over `pricer.raw.RawFiles`, one row per file with its fingerprint,
+which the incremental staging models compare with the files they hold rows of.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.duckdb.utils import SourceConfig
 
 from pricer import knobs
-from pricer.raw import RawLines, find_raw_files
+from pricer.raw import RawFiles, RawLines, find_raw_files
 
 
 class Plugin(BasePlugin):
@@ -27,13 +29,15 @@ class Plugin(BasePlugin):
     def default_materialization(self) -> str:
         return "view"
 
-    def load(self, source_config: SourceConfig) -> RawLines:
+    def load(self, source_config: SourceConfig) -> RawLines | RawFiles:
         raw_dir = source_config.get("raw_dir")
         if not raw_dir:
             raise ValueError(f"source {source_config.table_name()} needs meta raw_dir")
         known = [category.name for category in knobs.categories()]
         # The folder is read when a query scans the source, not when dbt compiles a model
         # that names it (`pricer build` checks the folder before dbt starts).
+        if source_config.name == "meta_files":
+            return RawFiles(raw_dir=raw_dir, known_categories=known)
         return RawLines(raw_dir=raw_dir, known_categories=known)
 
 
@@ -56,3 +60,9 @@ def attach_raw(con: Any, raw_dir: str | Path) -> None:
         raise ValueError(f"cannot read the raw source view: {rows[0][0]}")
     known = [category.name for category in knobs.categories()]
     con.register(match.group(1), RawLines(find_raw_files(raw_dir, known)))
+    files = con.sql(
+        "select sql from duckdb_views() where schema_name = 'raw' and view_name = 'meta_files'"
+    ).fetchall()
+    found = re.search(r"from\s+\"?(\w+)\"?\s*;?\s*$", files[0][0], re.IGNORECASE) if files else None
+    if found is not None:
+        con.register(found.group(1), RawFiles(raw_dir, known))

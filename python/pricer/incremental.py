@@ -6,8 +6,12 @@ each raw file (size and modification time) and a hash of the project's code. The
 compares them with its own (`plan`):
 
 * nothing changed: nothing runs;
-* the code, the raw folder or a raw file changed: everything runs (the staging models read
-  every file: a changed file is read again with the others);
+* the code or the raw folder changed: everything runs;
+* a raw file is new, changed or removed: stg_meta__rows and everything downstream run. The
+  two incremental models (stg_meta__rows, int_items_tokenized; macros/incremental_files.sql)
+  keep the rows of the other files and read only the new and changed ones, and when no knob
+  that shapes their rows changed too, only those files are scanned at all (`read_files`,
+  passed to pricer.raw as READ_ONLY_ENV);
 * otherwise the nodes that read a changed var (in their SQL, in the macros they call, or as a
   Python model's config) or a changed seed are selected with everything downstream, so a
   sampling knob (slot_cap, seeds of the sample and split, sizes, dedup, the weights in
@@ -33,6 +37,10 @@ from pricer.raw import RawFile, file_fingerprint
 _VAR_CALL = re.compile(r"""\bvar\(\s*['"](\w+)['"]""")
 _DYNAMIC_VAR_CALL = re.compile(r"""\bvar\(\s*[^'"\s]""")  # var(name): may read any var
 _ANY = "*"
+# Macros whose var() calls are not a model's own reads: knobs_key hashes every knob of a stage
+# (knob_rules' `stage`) into the keys of the incremental models' rows, and each of those knobs
+# is read by a model of its stage, which a change of it selects anyway.
+_KEY_MACROS = {"knobs_key"}
 # The code whose change makes every model run (its hash is recorded with the build).
 CODE_GLOBS = ("models/**/*", "macros/**/*", "tests/dbt/**/*", "dbt_project.yml", "profiles.yml")
 
@@ -45,6 +53,8 @@ class Plan:
     full: bool
     select: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    # The raw files this build scans (new and changed ones), None for every file.
+    read_files: list[str] | None = None
 
     @property
     def nothing(self) -> bool:
@@ -106,6 +116,8 @@ def vars_by_node(manifest: dict[str, Any], known_vars: Iterable[str]) -> dict[st
             return cache[unique_id]
         if unique_id in seen or unique_id not in macros:
             return set()
+        if macros[unique_id]["name"].split("__")[-1] in _KEY_MACROS:
+            return set()
         seen.add(unique_id)
         macro = macros[unique_id]
         found = _vars_in(macro.get("macro_sql", ""))
@@ -143,18 +155,18 @@ def plan(
     if previous.get("code") != current["code"]:
         return Plan(full=True, reasons=["the project's models, macros or tests changed"])
     before_files, now_files = previous.get("raw_files", {}), current["raw_files"]
-    if before_files != now_files:
-        added = sorted(set(now_files) - set(before_files))
-        removed = sorted(set(before_files) - set(now_files))
-        changed = sorted(
-            n for n in now_files if n in before_files and before_files[n] != now_files[n]
-        )
+    added = sorted(set(now_files) - set(before_files))
+    removed = sorted(set(before_files) - set(now_files))
+    changed_files = sorted(
+        n for n in now_files if n in before_files and before_files[n] != now_files[n]
+    )
+    if added or removed or changed_files:
         parts = [
             f"{label} {', '.join(names)}"
-            for label, names in (("new", added), ("removed", removed), ("changed", changed))
+            for label, names in (("new", added), ("removed", removed), ("changed", changed_files))
             if names
         ]
-        return Plan(full=True, reasons=[f"raw files: {'; '.join(parts)}"])
+        reasons.append(f"raw files: {'; '.join(parts)}")
     before_vars, now_vars = previous.get("vars", {}), current["vars"]
     changed_vars = sorted(
         name
@@ -168,21 +180,23 @@ def plan(
         for name in set(previous.get("seeds", {})) | set(current["seeds"])
         if previous.get("seeds", {}).get(name) != current["seeds"].get(name)
     )
-    if not changed_vars and not changed_seeds:
+    files_changed = bool(added or removed or changed_files)
+    if not changed_vars and not changed_seeds and not files_changed:
         return Plan(full=False, reasons=["nothing changed"])
     if readers is None:
         return Plan(full=True, reasons=["the last build recorded no var readers"])
     changed = set(changed_vars)
-    select = sorted(
-        {
-            name
-            for name, used in readers.items()
-            if changed & set(used) or (_ANY in used and changed)
-        }
-        | set(changed_seeds)
-    )
+    select = {
+        name for name, used in readers.items() if changed & set(used) or (_ANY in used and changed)
+    } | set(changed_seeds)
+    read_files: list[str] | None = None
+    if files_changed:
+        select.add("stg_meta__rows")
+        rules = current["vars"].get("knob_rules") or {}
+        if not any(isinstance(rules.get(n), dict) and rules[n].get("stage") for n in changed):
+            read_files = sorted(added + changed_files)
     if changed_vars:
         reasons.append(f"knobs changed: {', '.join(changed_vars)}")
     if changed_seeds:
         reasons.append(f"seeds changed: {', '.join(changed_seeds)}")
-    return Plan(full=False, select=select, reasons=reasons)
+    return Plan(full=False, select=sorted(select), reasons=reasons, read_files=read_files)

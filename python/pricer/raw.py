@@ -14,6 +14,7 @@ is opened afresh for every scan: the database keeps no copy of the raw files.
 from __future__ import annotations
 
 import gzip
+import json
 import mmap
 import os
 import queue
@@ -301,9 +302,15 @@ class RawLines:
 
     @property
     def files(self) -> list[RawFile]:
-        if self._files is not None:
-            return self._files
-        return find_raw_files(self.raw_dir or ".", self.known_categories)
+        """The files a scan reads: all of them, or those named by READ_ONLY_ENV (a rebuild
+        that reads only its new and changed files; see pricer.incremental)."""
+        files = (
+            self._files
+            if self._files is not None
+            else find_raw_files(self.raw_dir or ".", self.known_categories)
+        )
+        only = files_to_read()
+        return files if only is None else [raw for raw in files if raw.name in only]
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         for raw in self.files:
@@ -314,6 +321,60 @@ class RawLines:
 
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
         return self.reader().__arrow_c_stream__(requested_schema)
+
+
+# Set by `pricer build` for a rebuild whose only change is in raw files: the JSON list of the
+# files that scan (new and changed ones). The incremental staging models keep the rows of the
+# other files and read only the files whose key they lack, so the result is the same with or
+# without it (a plain `dbt build` reads every file and keeps the same rows); it only spares the
+# reading of the unchanged files.
+READ_ONLY_ENV = "PRICER_READ_ONLY_FILES"
+
+RAW_FILES_SCHEMA = pa.schema(
+    [
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("category", pa.string(), nullable=False),
+        pa.field("file_fingerprint", pa.string(), nullable=False),
+    ]
+)
+
+
+def files_to_read() -> set[str] | None:
+    """The names in READ_ONLY_ENV, or None (read every file)."""
+    value = os.environ.get(READ_ONLY_ENV)
+    if value is None:
+        return None
+    names = json.loads(value)
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise UsageError(f"{READ_ONLY_ENV} must be a JSON list of file names, got {value!r}")
+    return set(names)
+
+
+class RawFiles:
+    """One row per raw file (name, category, fingerprint), found when a scan starts: the
+    source `raw.meta_files`, from which the incremental staging models tell which files they
+    hold rows of and which changed. Reads no file, only their sizes and times."""
+
+    def __init__(
+        self, raw_dir: Path | str | None = None, known_categories: list[str] | None = None
+    ) -> None:
+        self.raw_dir = raw_dir
+        self.known_categories = known_categories
+        self.schema = RAW_FILES_SCHEMA
+
+    def table(self) -> pa.Table:
+        files = find_raw_files(self.raw_dir or ".", self.known_categories)
+        return pa.table(
+            {
+                "source_file": [raw.name for raw in files],
+                "category": [raw.category for raw in files],
+                "file_fingerprint": [file_fingerprint(raw) for raw in files],
+            },
+            schema=RAW_FILES_SCHEMA,
+        )
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        return self.table().__arrow_c_stream__(requested_schema)
 
 
 def read_raw_dir(raw_dir: Path | str, known_categories: list[str] | None = None) -> RawLines:

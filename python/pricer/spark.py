@@ -37,10 +37,11 @@ import yaml
 
 from pricer import knobs
 from pricer.errors import PricerError, UsageError
-from pricer.raw import LINES_SCHEMA, RawFile, find_raw_files, iter_line_batches
+from pricer.raw import LINES_SCHEMA, RawFile, file_fingerprint, find_raw_files, iter_line_batches
 from pricer.tokenizer import CurationRule, curated_schema
 
 RAW_LINES_VIEW = "pricer_raw_lines"
+RAW_FILES_VIEW = "pricer_raw_files"
 CURATE_UDF = "pricer_curate"
 JSON_DUMPS_UDF = "pricer_json_dumps"
 _SPARK_TYPES = {
@@ -234,6 +235,12 @@ def register_raw_lines(spark: Any, raw_dir: Path) -> int:
     ).repartition(len(files))
     lines = paths.mapInArrow(_split_files, spark_ddl(_SPARK_LINES_SCHEMA))
     lines.createOrReplaceTempView(RAW_LINES_VIEW)
+    # The files with their fingerprints (the source raw.meta_files on DuckDB), from which
+    # stg_meta__rows computes its file_key
+    spark.createDataFrame(
+        [(f.name, f.category, file_fingerprint(f)) for f in files],
+        "source_file string, category string, file_fingerprint string",
+    ).createOrReplaceTempView(RAW_FILES_VIEW)
     return len(files)
 
 

@@ -1,5 +1,9 @@
 """Tokenization of each item text (spec 2.7-2.8). Wiring only: the logic is pricer.tokenizer.
 
+Incremental (macros/incremental_files.sql): a build tokenizes only the items of the files
+whose key (`items_file_key`: the file's version and the knobs of staging and item rules) the
+table does not hold yet; the pre-hook in the yml first deletes the rows of keys no file has now.
+
 Reads the scrubbed items in Arrow batches and streams the curated batches back, so memory
 stays bounded by the batch size. A progress bar (count and rate) shows on a terminal only.
 """
@@ -14,6 +18,7 @@ PASS_THROUGH = (
     "price",
     "slot",
     "title",
+    "items_file_key",
 )
 
 
@@ -26,8 +31,18 @@ def model(dbt, session):
     from pricer.raw import prefetched
     from pricer.tokenizer import CurationRule, Stream, curate_batches
 
-    dbt.config(materialized="table")
+    dbt.config(materialized="incremental", incremental_strategy="append_committed")
     scrubbed = dbt.ref("int_items_scrubbed").project(", ".join(("item_text", *PASS_THROUGH)))
+    if dbt.is_incremental:
+        # Only the files whose items this table lacks (new and changed files, or every file
+        # when an item rule changed); the pre-hook deleted the rows of stale keys.
+        held = [
+            row[0]
+            for row in session.sql(f"select distinct items_file_key from {dbt.this}").fetchall()
+        ]
+        if held:
+            listed = ", ".join("'" + key + "'" for key in held)
+            scrubbed = scrubbed.filter(f"items_file_key not in ({listed})")
     # No total: counting the scrubbed items would compute them twice (they are a view).
     bar = tqdm(
         desc="tokenize",

@@ -16,6 +16,7 @@ scrubbed_items as (
         price,
         slot,
         title,
+        items_file_key,
         item_text
     from {{ ref('int_items_scrubbed') }}
 ),
@@ -30,6 +31,7 @@ curated as (
         price,
         slot,
         title,
+        items_file_key,
         pricer_curate(item_text, price) as curation
     from scrubbed_items
 ),
@@ -44,6 +46,7 @@ tokenized as (
         price,
         slot,
         title,
+        items_file_key,
         curation.is_kept,
         curation.prompt,
         curation.token_count

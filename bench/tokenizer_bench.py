@@ -24,10 +24,12 @@ import pyarrow as pa
 
 from pricer.generate import generate
 from pricer.tokenizer import (
+    CurationRule,
     Llama3Tokenizer,
-    bundled_llama3_tokenizer_json,
+    Stream,
     curate,
     iter_curate_arrow,
+    llama3_tokenizer_json,
     load_tokenizer,
 )
 
@@ -89,7 +91,7 @@ def main() -> None:
     tok = load_tokenizer(KNOB_TOKENIZER)
     load_seconds = time.perf_counter() - started
     assert isinstance(tok, Llama3Tokenizer)
-    reference = HFTokenizer.from_file(str(bundled_llama3_tokenizer_json()))
+    reference = HFTokenizer.from_str(llama3_tokenizer_json())
     engine = tok.quicktok
     rows: list[tuple[str, str, float]] = []
 
@@ -110,23 +112,14 @@ def main() -> None:
         rate = best_rate(lambda t=threads: tok.encode_flat(texts, t), n, args.repeat)
         rows.append(("Llama3Tokenizer encode (quicktok, verified)", f"{threads} threads", rate))
 
-    settings = {
-        "tokenizer": tok,
-        "min_tokens": 150,
-        "max_tokens": 160,
-        "question": QUESTION,
-        "price_prefix": PRICE_PREFIX,
-    }
+    rule = CurationRule(tok, 150, 160, QUESTION, PRICE_PREFIX)
     for workers in (1, 2):
-        rate = best_rate(
-            lambda w=workers: curate(texts, prices, workers=w, **settings), n, args.repeat
-        )
+        rate = best_rate(lambda w=workers: curate(texts, prices, rule, workers=w), n, args.repeat)
         rows.append(("curate() whole path", f"workers={workers}", rate))
     table = pa.table({"item_key": list(range(n)), "text": texts, "price": prices})
     for workers in (1, 2):
-        rate = best_rate(
-            lambda w=workers: list(iter_curate_arrow(table, workers=w, **settings)), n, args.repeat
-        )
+        stream = Stream(workers=workers)
+        rate = best_rate(lambda s=stream: list(iter_curate_arrow(table, rule, s)), n, args.repeat)
         rows.append(("iter_curate_arrow (Arrow in/out)", f"workers={workers}", rate))
 
     reference_ids = [e.ids for e in reference.encode_batch(texts, add_special_tokens=False)]

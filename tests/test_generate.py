@@ -457,6 +457,25 @@ def test_a_small_run_already_has_every_boundary_case(tmp_path: Path) -> None:
         assert {(300, details), (301, details)} <= lengths, details
 
 
+def test_planted_rule_edges_follow_the_knobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows planted on the min_chars rule and their prices come from the knobs
+    (dbt_project.yml), not from numbers the generator restates."""
+    import pricer.generate as module
+
+    moved = {**knobs.default_vars(), "min_chars": 250, "min_price": 2.0, "max_price": 500.0}
+    monkeypatch.setattr(module, "_defaults", lambda: moved)
+    module._price_mix.cache_clear()
+    try:
+        generate(tmp_path, rows=800, seed=12, workers=1)
+    finally:
+        module._price_mix.cache_clear()
+    planted = [row for _, _, row, _ in good_rows(tmp_path) if contents_length(row) in (250, 251)]
+    assert {contents_length(row) for row in planted} == {250, 251}
+    assert all(2.0 <= row["price"] <= 500.0 for row in planted)
+
+
 def test_planted_boundary_rows_are_capped_in_large_runs(tmp_path: Path) -> None:
     """A 1M-row run keeps ~2,000 boundary prices (not one row in 31): no price spikes in the
     slots that sampling keeps whole. Checked on the plan; generating 1M rows is too slow here."""

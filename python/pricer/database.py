@@ -43,6 +43,7 @@ from typing import Any
 import duckdb
 
 from pricer import __version__
+from pricer.constants import SPLITS
 from pricer.errors import PricerError, UsageError
 
 RECORD_TABLE = "pricer_build_record"
@@ -262,6 +263,107 @@ def open_build(
         con.close()
         raise
     return con
+
+
+# --------------------------------------------------------------------------- counts
+
+# The funnel of a build, rule by rule: (label, SQL count, knob rule it applies). The model
+# names are the only place the summary depends on the DAG's shape: adapt them here when the
+# staging or intermediate models are renamed.
+FUNNEL = (
+    ("raw rows", "select count(*) from stg_meta__rows", None),
+    (
+        "parsed (not rejected)",
+        "select count(*) from stg_meta__rows where reject_reason is null",
+        "a line must be valid JSON with the fields of the raw format",
+    ),
+    (
+        "with a price in range",
+        "select count(*) from stg_meta__rows where reject_reason is null and is_price_in_range",
+        "min_price <= price <= max_price",
+    ),
+    (
+        "long enough",
+        # one tokenized row per item with enough contents (int_items_described is a view
+        # over the raw files)
+        "select count(*) from int_items_tokenized",
+        "more than min_chars characters of contents",
+    ),
+    ("enough tokens", "select count(*) from int_items_prompted", "more than min_tokens tokens"),
+    ("items", "select count(*) from items", None),
+    (
+        "in a slot, after dedup",
+        "select count(*) from int_items_weighted",
+        "slot >= first_sampled_slot and not dropped by the dedup knob",
+    ),
+    ("sampled", "select count(*) from sampled_items", "slot_cutoff and slot_cap"),
+)
+SPLIT_COUNTS = "select split, count(*) from sampled_items where split is not null group by 1"
+
+
+def read_counts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Every count the summary shows, read from the build's models (missing ones skipped)."""
+    tables = {
+        row[0] for row in con.sql("select table_name from information_schema.tables").fetchall()
+    }
+
+    def has(sql: str) -> bool:
+        return sql.split(" from ", 1)[1].split()[0] in tables
+
+    def scalar(sql: str) -> int:
+        return int(con.sql(sql).fetchall()[0][0])
+
+    counts: dict[str, Any] = {"funnel": [], "rejects": {}, "splits": {}, "duplicates": {}}
+    for label, sql, _rule in FUNNEL:
+        if has(sql):
+            counts["funnel"].append((label, scalar(sql)))
+    if "rejects" in tables:
+        counts["rejects"] = dict(
+            con.sql("select reason, count(*) from rejects group by 1 order by 2 desc, 1").fetchall()
+        )
+    if "sampled_items" in tables:
+        counts["splits"] = dict(con.sql(SPLIT_COUNTS).fetchall())
+    if "duplicate_groups" in tables:
+        counts["duplicates"] = dict(
+            con.sql("select match_kind, count(*) from duplicate_groups group by 1").fetchall()
+        )
+    if "dropped_duplicates" in tables:
+        counts["dedup_dropped"] = scalar("select count(*) from dropped_duplicates")
+    if "leakage" in tables:
+        counts["leaked"] = scalar("select count(*) from leakage")
+    return counts
+
+
+# The tables `key_numbers` reads: every reader of a finished build needs them.
+COUNTED_TABLES = (
+    "stg_meta__rows",
+    "rejects",
+    "items",
+    "sampled_items",
+    "duplicate_groups",
+    "dropped_duplicates",
+    "leakage",
+)
+
+
+def key_numbers(counts: dict[str, Any]) -> dict[str, int]:
+    """The key numbers of a build (the manifest's counts, the report's numbers) from
+    read_counts: raw rows, rejects, items, sampled, each split, duplicate groups, dedup and
+    leakage."""
+    funnel = dict(counts["funnel"])
+    numbers = {
+        "raw_rows": funnel["raw rows"],
+        "rejects": sum(counts["rejects"].values()),
+        "items": funnel["items"],
+        "sampled": funnel["sampled"],
+    }
+    for split in SPLITS:
+        numbers[split] = counts["splits"].get(split, 0)
+    for kind in ("title", "text"):
+        numbers[f"duplicate_{kind}_groups"] = counts["duplicates"].get(kind, 0)
+    numbers["dedup_dropped"] = counts["dedup_dropped"]
+    numbers["leaked_test_items"] = counts["leaked"]
+    return numbers
 
 
 def check_export_source(manifest: dict[str, Any]) -> None:

@@ -20,9 +20,10 @@ from typing import Any
 import duckdb
 
 from pricer import knobs
-from pricer.build import BuildResult, build, dbt_env, run_dbt
+from pricer.build import BuildResult, DbtRun, build, dbt_env, run_dbt
 from pricer.export import ExportSummary, export
 from pricer.generate import LECTURE_SAMPLE, REAL_ROWS, generate
+from pricer.report import write_report
 
 COURSE_SAMPLE = LECTURE_SAMPLE  # the lecture's sample at full scale (spec 4)
 
@@ -89,12 +90,7 @@ def demo(
     exported = export(first.db_path, out_dir)
     report_path: Path | None = None
     if report:
-        try:
-            from pricer.report import write_report
-        except ImportError:  # the report step is optional until it exists
-            write_report = None
-        if write_report is not None:
-            report_path = write_report(first.db_path, out_dir / "report.html")
+        report_path = write_report(first.db_path, out_dir / "report.html")
     return DemoResult(
         raw_dir,
         first.db_path,
@@ -117,7 +113,7 @@ def _scaled_build(
     knobs.validate({**defaults, **dbt_vars})
     _say(f"building up to the sample with slot_cap={dbt_vars['slot_cap']}")
 
-    def split_and_marts(work: Path, build_vars: dict[str, Any]) -> None:
+    def split_and_marts(work: Path, build_vars: dict[str, Any]) -> DbtRun:
         """Second step, on the same unpublished file: split sizes scaled to the sample."""
         with duckdb.connect(str(work), read_only=True) as con:
             sampled = con.sql("select count(*) from int_items_sampled").fetchall()[0][0]
@@ -129,7 +125,7 @@ def _scaled_build(
             f"sample of {sampled:,} items: train_size={dbt_vars['train_size']}, "
             f"test_size={dbt_vars['test_size']}; building the split and the marts"
         )
-        run_dbt(
+        return run_dbt(
             [
                 "build",
                 "--select",

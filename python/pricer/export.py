@@ -33,9 +33,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pricer import __version__, database, knobs
+from pricer.constants import SPLITS
 from pricer.errors import PricerError, UsageError
-
-SPLITS = ("train", "test", "validation")
 
 # -- the layout ----------------------------------------------------------------------------------
 CARD_FILE = "README.md"
@@ -58,16 +57,8 @@ def split_file(split: str) -> str:
 
 
 ITEMS_FILE = f"{ITEMS_DIR}/items-00000-of-00001.parquet"
-REQUIRED_TABLES = (
-    "items",
-    "sampled_items",
-    "curation_knobs",
-    "categories",
-    "rejects",
-    "duplicate_groups",
-    "dropped_duplicates",
-    "leakage",
-)
+# What the export reads besides the counted tables.
+REQUIRED_TABLES = (*database.COUNTED_TABLES, "curation_knobs", "categories")
 
 
 @dataclass
@@ -79,52 +70,10 @@ class ExportSummary:
     local_files: list[str] = field(default_factory=list)  # the disk copy and fine-tuning files
 
 
-def open_build(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the last complete build read-only, or fail with one line saying what is wrong."""
-    return database.open_build(db_path, REQUIRED_TABLES)
-
-
 def build_knobs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The knob values recorded by the build (curation_knobs mart)."""
     rows = con.sql("select knob, value_json from curation_knobs order by knob").fetchall()
     return {knob: json.loads(value) for knob, value in rows}
-
-
-def check_split_sizes(con: duckdb.DuckDBPyConnection, knobs: dict[str, Any]) -> int:
-    """Spec 5: fail, naming the numbers, when the sample cannot fill the splits."""
-    sampled = con.sql("select count(*) from sampled_items").fetchall()[0][0]
-    wanted = knobs["train_size"] + knobs["test_size"] + knobs["val_size"]
-    if sampled < wanted:
-        val = f" + val_size {knobs['val_size']:,}" if knobs["val_size"] else ""
-        raise PricerError(
-            f"the sample has {sampled:,} items, fewer than train_size {knobs['train_size']:,} + "
-            f"test_size {knobs['test_size']:,}{val} = {wanted:,}; lower the sizes "
-            "(--set train_size=... --set test_size=...) or use more raw data"
-        )
-    return sampled
-
-
-def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    def scalar(sql: str) -> int:
-        return int(con.sql(sql).fetchall()[0][0])
-
-    counts = {
-        "raw_rows": scalar("select count(*) from stg_meta__rows"),
-        "rejects": scalar("select count(*) from rejects"),
-        "items": scalar("select count(*) from items"),
-        "sampled": scalar("select count(*) from sampled_items"),
-    }
-    for split in SPLITS:
-        counts[split] = scalar(f"select count(*) from sampled_items where split = '{split}'")
-    counts["duplicate_title_groups"] = scalar(
-        "select count(*) from duplicate_groups where match_kind = 'title'"
-    )
-    counts["duplicate_text_groups"] = scalar(
-        "select count(*) from duplicate_groups where match_kind = 'text'"
-    )
-    counts["dedup_dropped"] = scalar("select count(*) from dropped_duplicates")
-    counts["leaked_test_items"] = scalar("select count(*) from leakage")
-    return counts
 
 
 # The exported files' schemas, fixed here so the bytes do not depend on the engine that built
@@ -369,13 +318,13 @@ def export(
         if log:
             print(f"export: {message}", file=sys.stderr)
 
-    con = open_build(db_path)
+    con = database.open_build(db_path, REQUIRED_TABLES)
     local: list[str] = []
     try:
         build = build_knobs(con)
         record = database.read_record(con) or {}
-        check_split_sizes(con, build)
-        counts = _counts(con)
+        # a complete build passed the split-size test (pricer build, SPLIT_SIZES_TEST)
+        counts = database.key_numbers(database.read_counts(con))
         if "openai-chat" in formats:  # every check before anything is removed
             check_chat_rows(counts["train"], train_rows, val_rows)
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pricer import __version__
+from pricer.constants import SOURCE_REPO, SOURCE_REPO_TYPE
 from pricer.errors import PricerError, UsageError
 from pricer.upload import hub_endpoint, hub_errors, raise_scrubbed
 
-SOURCE_REPO = "McAuley-Lab/Amazon-Reviews-2023"
-SOURCE_REPO_TYPE = "dataset"
 REMOTE_PATH = "raw/meta_categories/meta_{category}.jsonl"
 LOCAL_NAME = "meta_{category}.jsonl"
 STAGING_DIR = ".pricer-fetch"  # inside DIR, so the final move is a rename on the same disk

@@ -1034,13 +1034,13 @@ class _RowMaker:
         )
 
     def _price_in_range(self) -> float:
-        """A price of 0.5..999.49 with two decimals, from the calibrated mix: a share of slots
-        at or above the cutoff, a shifted power law on each side of it, and the real corpus'
-        favourite endings (.99, .95, whole dollars, .50)."""
+        """A price of min_price..max_price with two decimals, from the calibrated mix: a share
+        of slots at or above the cutoff, a shifted power law on each side of it, and the real
+        corpus' favourite endings (.99, .95, whole dollars, .50)."""
         rng = self.rng
         mix = _price_mix()
         tail = rng.random() < mix.tail_share
-        low, high = (mix.cutoff_price, 999.49) if tail else (0.5, mix.cutoff_price)
+        low, high = (mix.cutoff_price, mix.max_price) if tail else (mix.min_price, mix.cutoff_price)
         exponent = _TAIL_EXPONENT if tail else _BODY_EXPONENT
         while True:
             value = _shifted_power_law(rng.random(), low, high, _PRICE_SHIFT, exponent)
@@ -1053,8 +1053,8 @@ class _RowMaker:
                 value = float(round(value))
             elif c < 0.74:
                 value = math.floor(value) + 0.5
-            value = round(min(value, 999.49), 2)
-            if value >= 0.5 and (round(value) >= mix.cutoff) == tail:
+            value = round(min(value, mix.max_price), 2)
+            if value >= mix.min_price and (round(value) >= mix.cutoff) == tail:
                 return value
 
     def images(self) -> list[dict[str, Any]]:
@@ -1128,7 +1128,7 @@ class _RowMaker:
             for _ in range(300)
         ]
         line = " ".join(words)
-        cut = 1119  # contents index 1119 is the last kept character (ceiling_chars 1120)
+        cut = _defaults()["ceiling_chars"] - 1  # the last kept character
         edge = rng.choice(("😀", "👨\u200d👩\u200d👧", "e\u0301", "中文", "🇺🇸"))
         return line[:cut] + edge + line[cut:]
 
@@ -1143,7 +1143,9 @@ class _RowMaker:
         planted = self._planted(self.char_every, phase=self.char_every // 2)
         if planted is not None:  # len(contents) 300 or 301 (spec 2.4)
             case = _CHAR_BOUNDARY_CASES[planted % len(_CHAR_BOUNDARY_CASES)]
-            features, description, details = self._char_boundary(*case)
+            details_kind, offset = case
+            length = _defaults()["min_chars"] + offset
+            features, description, details = self._char_boundary(details_kind, length)
             price = self._price_in_range()
             self.planted_kind = "char_boundary"
         else:
@@ -1229,8 +1231,8 @@ _PLANT_BOUNDARY_PRICE_EVERY = 31
 _PLANT_BOUNDARY_PRICE_MAX = 2_000
 _PLANT_CHAR_BOUNDARY_EVERY = 97
 _PLANT_CHAR_BOUNDARY_MAX = 600
-# (details, len(contents)) of the rows planted on the 300-character rule (spec 2.3-2.4).
-_CHAR_BOUNDARY_CASES = tuple((d, n) for d in ("missing", "empty", "null") for n in (300, 301))
+# (details, len(contents) - min_chars) of the rows planted on the min_chars rule (spec 2.3-2.4).
+_CHAR_BOUNDARY_CASES = tuple((d, n) for d in ("missing", "empty", "null") for n in (0, 1))
 _SHARED_PRODUCTS = 8  # few, so that even a small run has the same product in two files
 
 # ---- calibration to the lecture's figures (spec sections 1 and 4) ----
@@ -1267,15 +1269,29 @@ class _PriceMix:
     cutoff: int  # slot_cutoff: slots from here on are sampled whole
     cutoff_price: float  # the lowest price whose slot is `cutoff` (round half to even)
     tail_share: float  # share of in-range prices at or above the cutoff
+    min_price: float  # the price rule's range (knobs min_price, max_price)
+    max_price: float
+
+
+@cache
+def _defaults() -> dict[str, Any]:
+    """The knobs' defaults (dbt_project.yml), read once: the rules the rows are planted on."""
+    return knobs.default_vars()
 
 
 @cache
 def _price_mix() -> _PriceMix:
-    defaults = knobs.default_vars()
+    defaults = _defaults()
     cutoff, cap = int(defaults["slot_cutoff"]), int(defaults["slot_cap"])
     items = sum(LECTURE_ITEMS.values())
     tail = (LECTURE_SAMPLE - (cutoff - 1) * cap) / items
-    return _PriceMix(cutoff, cutoff - 0.5, min(1.0, max(0.0, tail)))
+    return _PriceMix(
+        cutoff,
+        cutoff - 0.5,
+        min(1.0, max(0.0, tail)),
+        float(defaults["min_price"]),
+        float(defaults["max_price"]),
+    )
 
 
 def priced_share(category: str) -> float:

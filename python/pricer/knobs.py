@@ -1,11 +1,13 @@
-"""The curation knobs (spec section 9), read from their one home: dbt_project.yml `vars:`
-and seeds/categories.csv. Python never restates a default."""
+"""The curation knobs (rules 9), read from their one home: dbt_project.yml `vars:` and
+seeds/categories.csv. Python code reads a default from here (`default_vars`), never restates
+it."""
 
 from __future__ import annotations
 
 import csv
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,16 +16,42 @@ import yaml
 
 from pricer.errors import UsageError
 
+# The copy of the dbt project that a wheel carries (setup.py puts it there).
+INSTALLED_PROJECT = Path(__file__).resolve().parent / "dbt_project"
+_PROJECT_NAME = re.compile(r"^name:\s*[\"']?pricer[\"']?\s*(#.*)?$", re.MULTILINE)
+
+
+def _is_pricer_project(folder: Path) -> bool:
+    try:
+        text = (folder / "dbt_project.yml").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return _PROJECT_NAME.search(text) is not None
+
 
 def project_dir() -> Path:
-    """The dbt project root: $PRICER_PROJECT_DIR, else the checkout this package lives in."""
+    """The dbt project: $PRICER_PROJECT_DIR; else the checkout this package runs from (an
+    editable install), else the working directory when it is a pricer checkout; else the copy
+    of the project installed with the package (INSTALLED_PROJECT)."""
     env = os.environ.get("PRICER_PROJECT_DIR")
-    candidates = [Path(env)] if env else []
-    candidates += [Path(__file__).resolve().parents[2], Path.cwd()]
-    for candidate in candidates:
-        if (candidate / "dbt_project.yml").is_file():
+    if env:
+        if not (Path(env) / "dbt_project.yml").is_file():
+            raise UsageError(f"PRICER_PROJECT_DIR={env} holds no dbt_project.yml")
+        return Path(env)
+    for candidate in (Path(__file__).resolve().parents[2], Path.cwd(), INSTALLED_PROJECT):
+        if _is_pricer_project(candidate):
             return candidate
-    raise UsageError("cannot find dbt_project.yml: set PRICER_PROJECT_DIR to the pricer checkout")
+    raise UsageError(
+        "cannot find pricer's dbt project (dbt_project.yml): reinstall pricer, or set "
+        "PRICER_PROJECT_DIR to a pricer checkout"
+    )
+
+
+def work_dir() -> Path:
+    """Where dbt writes target/ and logs/: the project of a checkout; for the installed copy
+    (inside the package, not to be written), the working directory."""
+    project = project_dir()
+    return Path.cwd() if project == INSTALLED_PROJECT else project
 
 
 def default_vars() -> dict[str, Any]:

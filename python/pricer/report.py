@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 
 from pricer import __version__, database
+from pricer.constants import SPLITS
 from pricer.errors import PricerError
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -29,20 +30,13 @@ CHARTS_DIR = "charts"
 
 # Tables and marts the page reads; a build that stopped before them is reported by name.
 REQUIRED_TABLES = (
-    "stg_meta__rows",
-    "rejects",
-    "items",
-    "sampled_items",
+    *database.COUNTED_TABLES,
     "slot_counts",
     "category_counts",
     "price_histogram",
     "token_count_histogram",
     "curation_knobs",
-    "duplicate_groups",
-    "dropped_duplicates",
-    "leakage",
 )
-SPLITS = ("train", "test", "validation")
 SCATTER_POINTS = 3000  # at most this many sampled items in the scatter, by md5(item_key)
 
 # Vega's tableau10, fixed per category so bars, pie and scatter share one colour per category.
@@ -85,11 +79,6 @@ class ReportData:
 # --------------------------------------------------------------------------- reading the build
 
 
-def open_build(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the last complete build read-only, or fail with one line saying what is wrong."""
-    return database.open_build(db_path, REQUIRED_TABLES)
-
-
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
     """Rows as dicts with JSON-ready values (HUGEINT sums arrive as int, DOUBLE as float)."""
     relation = con.sql(sql)
@@ -97,26 +86,11 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in relation.fetchall()]
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    return int(con.sql(sql).fetchall()[0][0])
-
-
 def read_numbers(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    numbers = {
-        "raw_rows": _scalar(con, "select count(*) from stg_meta__rows"),
-        "rejects": _scalar(con, "select count(*) from rejects"),
-        "items": _scalar(con, "select count(*) from items"),
-        "sampled": _scalar(con, "select count(*) from sampled_items"),
-    }
-    for split in SPLITS:
-        numbers[split] = _scalar(con, f"select count(*) from sampled_items where split = '{split}'")
+    """The build's key numbers (pricer.database.key_numbers) and the sampled items no split
+    takes."""
+    numbers = database.key_numbers(database.read_counts(con))
     numbers["unused"] = numbers["sampled"] - sum(numbers[s] for s in SPLITS)
-    for kind in ("title", "text"):
-        numbers[f"duplicate_{kind}_groups"] = _scalar(
-            con, f"select count(*) from duplicate_groups where match_kind = '{kind}'"
-        )
-    numbers["dedup_dropped"] = _scalar(con, "select count(*) from dropped_duplicates")
-    numbers["leaked_test_items"] = _scalar(con, "select count(*) from leakage")
     return numbers
 
 
@@ -551,7 +525,7 @@ def write_report(db_path: Path, out_file: Path) -> Path:
     out_file = Path(out_file)
     if out_file.is_dir():
         raise PricerError(f"{out_file} is a folder: --out takes the HTML file to write")
-    con = open_build(db_path)
+    con = database.open_build(db_path, REQUIRED_TABLES)
     try:
         data = read_data(con, db_path)
         data.charts = build_charts(con, data)

@@ -38,9 +38,8 @@ import yaml
 from pricer import knobs
 from pricer.errors import PricerError, UsageError
 from pricer.raw import LINES_SCHEMA, RawFile, file_fingerprint, find_raw_files, iter_line_batches
-from pricer.tokenizer import curated_schema
+from pricer.tokenizer import CurationRule, curated_schema
 
-DEFAULT_SPARK_DIR = Path("data/spark")
 RAW_LINES_VIEW = "pricer_raw_lines"
 RAW_FILES_VIEW = "pricer_raw_files"
 CURATE_UDF = "pricer_curate"
@@ -250,27 +249,13 @@ def register_curate(spark: Any, dbt_vars: dict[str, Any]) -> None:
     over each Arrow batch, returning its CURATED_COLUMNS."""
     from pyspark.sql.functions import pandas_udf
 
-    settings = {**knobs.default_vars(), **dbt_vars}
-    tokenizer = str(settings["tokenizer"])
-    min_tokens = int(settings["min_tokens"])
-    max_tokens = int(settings["max_tokens"])
-    question = str(settings["prompt_question"])
-    price_prefix = str(settings["price_prefix"])
+    rule = CurationRule.from_knobs({**knobs.default_vars(), **dbt_vars})
 
     @pandas_udf(CURATED_TYPE)  # type: ignore[call-overload]
     def pricer_curate(texts: pd.Series, prices: pd.Series) -> pd.DataFrame:
         from pricer.tokenizer import curate
 
-        curated = curate(
-            texts.tolist(),
-            prices.to_numpy(),
-            tokenizer=tokenizer,
-            min_tokens=min_tokens,
-            max_tokens=max_tokens,
-            question=question,
-            price_prefix=price_prefix,
-            workers=1,
-        )
+        curated = curate(texts.tolist(), prices.to_numpy(), rule, workers=1)
         return curated.to_arrow().to_pandas()
 
     spark.udf.register(CURATE_UDF, pricer_curate)

@@ -5,9 +5,11 @@
     )
 }}
 {#
-    Spec 5: the sample must hold train_size + test_size + val_size items. A warning in a
-    plain `dbt build` (so the small embedded data still builds); `pricer build`, `export` and
-    `demo` turn it into a failure that names the numbers.
+    Rules 5: the sample must hold train_size + test_size + val_size items. This test is the
+    rule's one statement: a warning in a plain `dbt build` (so small data still builds);
+    `pricer build` and `pricer demo` read its verdict (pricer.constants.SPLIT_SIZES_TEST) and
+    fail naming the numbers. A build that fails it is never published, so export, report and
+    upload never see one.
 #}
 with
 

@@ -29,7 +29,7 @@ def model(dbt, session):
     from tqdm import tqdm
 
     from pricer.raw import prefetched
-    from pricer.tokenizer import curate_batches
+    from pricer.tokenizer import CurationRule, Stream, curate_batches
 
     dbt.config(materialized="incremental", incremental_strategy="append_committed")
     scrubbed = dbt.ref("int_items_scrubbed").project(", ".join(("scrubbed_text", *PASS_THROUGH)))
@@ -60,14 +60,21 @@ def model(dbt, session):
     source = scrubbed.to_arrow_reader(batch_size=5_000)
     return curate_batches(
         pa.RecordBatchReader.from_batches(source.schema, prefetched(iter(source))),
-        tokenizer=dbt.config.get("tokenizer"),
-        min_tokens=int(dbt.config.get("min_tokens")),
-        max_tokens=int(dbt.config.get("max_tokens")),
-        question=dbt.config.get("prompt_question"),
-        price_prefix=dbt.config.get("price_prefix"),
-        workers=int(dbt.config.get("workers")),
-        batch_size=5_000,
-        text_column="scrubbed_text",
-        pass_through=PASS_THROUGH,
-        progress=progress,
+        # dbt hands a Python model only the configs its code names in dbt.config.get("...")
+        CurationRule.from_knobs(
+            {
+                "tokenizer": dbt.config.get("tokenizer"),
+                "min_tokens": dbt.config.get("min_tokens"),
+                "max_tokens": dbt.config.get("max_tokens"),
+                "prompt_question": dbt.config.get("prompt_question"),
+                "price_prefix": dbt.config.get("price_prefix"),
+            }
+        ),
+        Stream(
+            workers=int(dbt.config.get("workers")),
+            batch_size=5_000,
+            text_column="scrubbed_text",
+            pass_through=PASS_THROUGH,
+            progress=progress,
+        ),
     )

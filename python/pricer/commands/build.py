@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from pricer import knobs
-from pricer.build import DEFAULT_DB, ENGINES, build, print_summary
+from pricer.build import ENGINES, build, print_summary
+from pricer.constants import DEFAULT_DB, DEFAULT_SPARK_DIR
 from pricer.errors import UsageError
 
 HELP = """Run `dbt build` on a folder of raw meta_<Category>.jsonl[.gz] files.
@@ -104,7 +105,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         type=Path,
         default=None,
         metavar="DIR",
-        help="with --engine spark: warehouse, metastore and temp files (default: data/spark)",
+        help="with --engine spark: warehouse, metastore and temp files "
+        f"(default: {DEFAULT_SPARK_DIR})",
     )
     parser.add_argument(
         "--select",
@@ -134,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     overrides = knobs.parse_overrides(args.overrides)
     db = args.db
     if args.engine == "spark" and db == DEFAULT_DB:
-        db = (args.spark_dir or Path("data/spark")) / "pricer.duckdb"
+        db = (args.spark_dir or DEFAULT_SPARK_DIR) / "pricer.duckdb"
     result = build(
         args.raw,
         db,

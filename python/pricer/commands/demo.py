@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from pricer.build import DEFAULT_DB
 from pricer.commands.generate import check_overwrite
+from pricer.constants import DEFAULT_DB
 from pricer.demo import demo
 from pricer.errors import UsageError
 

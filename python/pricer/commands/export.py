@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from pricer.build import DEFAULT_DB
+from pricer.constants import DEFAULT_DB
 
 DEFAULT_OUT = Path("out")
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pricer.build import DEFAULT_DB
+from pricer.constants import DEFAULT_DB
 
 DEFAULT_OUT = Path("out/report.html")
 

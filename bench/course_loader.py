@@ -9,7 +9,7 @@ the course's code. It does the work the course's notebook did, the way it did it
 * the chunk function turns each row into the Hub loader's view (``json.loads`` of the line;
   ``details`` as ``json.dumps`` of the parsed value when the key exists; ``price`` as
   ``str(price)``, so a null price is ``"None"``) and curates it with a per-item object:
-  `Item`'s constructor applies spec 2 rules 1-8 one item at a time, tokenizing with the
+  `Item`'s constructor applies rules 2 rules 1-8 one item at a time, tokenizing with the
   Llama-3 ``tokenizer.json`` through the ``tokenizers`` library (one ``encode`` per text, as
   the course did through ``transformers``; ``decode`` plus transformers' clean-up);
 * the items go back to the parent (pickled), into a dictionary of slots (``round(price)``),
@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 from tokenizers import Tokenizer
 
-# The course's constants (spec 2 and 4).
+# The course's constants (rules 2 and 4).
 MIN_PRICE = 0.5
 MAX_PRICE = 999.49
 MIN_CHARS = 300
@@ -62,7 +62,7 @@ CHUNK_SIZE = 1000
 SLOT_CUTOFF = 240
 SLOT_CAP = 1200
 SEED = 42
-# The course's split sizes and the sample they were cut from (spec 4-5).
+# The course's split sizes and the sample they were cut from (rules 4-5).
 COURSE_TRAIN, COURSE_TEST, COURSE_SAMPLE = 400_000, 2_000, 408_635
 
 FILE_PATTERN = re.compile(r"^meta_(?P<category>.+)\.jsonl(?:\.gz)?$")
@@ -94,7 +94,7 @@ CLEANUP = (
 
 
 class Item:
-    """One curated product: the constructor applies spec 2 rules 1-8 (after rule 1's price
+    """One curated product: the constructor applies rules 2 rules 1-8 (after rule 1's price
     parse, done by `from_datapoint`), setting `include` when the item is kept."""
 
     # Loaded once per process at import, as the course's class attribute (AutoTokenizer) was;

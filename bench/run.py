@@ -58,7 +58,7 @@ TARGET_B_OVER_C = 2.0  # b within 2x of the floor
 TARGET_B_PEAK_MB = 2 * 1024  # peak RSS of b under 2 GB
 TARGET_DB_SHARE = 0.10  # the DuckDB file at most 10% of the raw bytes
 TARGET_GROWTH_SLACK = 1.0  # 10x rows cost at most 10x time
-FULL_SCALE_ROWS = 8_284_738  # the real corpus (spec 1)
+FULL_SCALE_ROWS = 8_284_738  # the real corpus (rules 1)
 TARGET_FULL_SCALE_S = 120.0  # the full-scale estimate of b under 2 minutes
 
 

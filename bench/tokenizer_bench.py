@@ -1,9 +1,9 @@
-"""Speed of the tokenization backends and of the curation path (spec 2.7-2.8).
+"""Speed of the tokenization backends and of the curation path (rules 2.7-2.8).
 
     .venv/bin/python bench/tokenizer_bench.py [--texts 20000] [--repeat 3]
 
 Texts: item texts built from `pricer.generate` rows (title + description + features +
-details, whitespace runs collapsed, cut like spec 2.4: ~1,000 characters). Figures are the
+details, whitespace runs collapsed, cut like rules 2.4: ~1,000 characters). Figures are the
 best of `--repeat` runs, in items (texts) per second, on this machine's cores; the reference
 `tokenizers` runs once per setting (it is slow). Prints one table.
 """

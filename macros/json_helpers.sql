@@ -1,5 +1,5 @@
 {#
-    Reading a raw line's JSON (spec 1) on either engine. DuckDB parses to its JSON type (text);
+    Reading a raw line's JSON (rules 1) on either engine. DuckDB parses to its JSON type (text);
     Spark to a VARIANT. A "members" value holds the members of an object a model reads, so
     that DuckDB parses the line once for all of them.
 #}
@@ -168,7 +168,7 @@
 
 {#
     The JSON text of member `key` of the object in line_text, as written: keys in file order
-    (details, spec 2.2). DuckDB's JSON value keeps the order already; Spark's VARIANT sorts
+    (details, rules 2.2). DuckDB's JSON value keeps the order already; Spark's VARIANT sorts
     keys, so Spark reads the member from the text again. Null when the key is missing.
 #}
 {% macro json_member_text(members_expr, keys, key, text_expr) -%}
@@ -188,7 +188,7 @@
 
 {#
     True when a JSON value is missing or an array whose elements are all strings
-    (description and features, spec 1). A missing key counts as an empty list; a JSON null
+    (description and features, rules 1). A missing key counts as an empty list; a JSON null
     does not (the course's loader would fail joining it), so the row is rejected.
 #}
 {% macro is_string_list(json_expr) -%}

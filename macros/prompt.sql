@@ -1,5 +1,5 @@
 {#
-    The test prompt of spec 2.8: the prompt cut right after the first var('price_prefix') in
+    The test prompt of rules 2.8: the prompt cut right after the first var('price_prefix') in
     it (the course splits on the first occurrence, even when the product text holds one).
     The prompt is built by pricer.tokenizer.curate, which counts its tokens; the test prompt
     is cut here, once, for both engines.

@@ -1,5 +1,5 @@
 {#
-    Python's float(s) for a string (spec 2.1): NULL where float() raises.
+    Python's float(s) for a string (rules 2.1): NULL where float() raises.
     Grammar of float(): surrounding whitespace stripped (see py_float_strip_class), a sign, digits
     with single underscores between them, optional fraction and exponent, or inf/infinity/nan
     in any case. Like float(), non-ASCII decimal digits count as their ASCII digits.

@@ -1,5 +1,5 @@
 {#
-    Python's json.dumps(value) with its defaults (spec 2.2), from a JSON text:
+    Python's json.dumps(value) with its defaults (rules 2.2), from a JSON text:
     separators ", " and ": ", keys in file order, strings with ensure_ascii escapes
     (\uXXXX lower-case, surrogate pairs above U+FFFF, DEL escaped, "/" not escaped),
     integers as written (arbitrary size), other numbers as Python's float repr
@@ -108,7 +108,7 @@
 {%- endmacro %}
 
 {#
-    The details text of spec 2.2: json.dumps of the details, then each of
+    The details text of rules 2.2: json.dumps of the details, then each of
     var('details_removals') removed everywhere, in order.
 #}
 {% macro details_text(json_expr) -%}

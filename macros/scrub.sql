@@ -1,5 +1,5 @@
 {#
-    The course's scrub (spec 2.5), applied to the title and to the contents separately:
+    The course's scrub (rules 2.5), applied to the title and to the contents separately:
     every run of : [ ] " { } 【 】 and Python whitespace becomes one space; strip; " ," -> ",",
     ",,," -> ",", ",," -> ","; split on single spaces; drop words of 7 or more characters that
     hold a Python digit (str.isdigit); join with spaces.

@@ -1,5 +1,5 @@
 {#
-    The engine-independent seeded uniform of spec 4-5:
+    The engine-independent seeded uniform of rules 4-5:
     h = the first 13 hex digits of md5('<seed>:<item key>') read as an integer (0 <= h < 2^52),
     u = (h + 0.5) / 2^52, so 0 < u < 1. Any engine with md5 and hex parsing computes the same
     numbers, so the sample and the split do not depend on the engine or its thread count.

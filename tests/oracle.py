@@ -11,7 +11,7 @@ Entry point: ``run_oracle(raw_dir)`` -> ``OracleResult`` with
 - ``staged``: the set of line keys that were not rejected (items are a subset of it);
 - ``line_counts``: ``{source_file: raw line count}``.
 
-Reading the input (spec 1)
+Reading the input (rules 1)
 --------------------------
 - Files: ``meta_<Category>.jsonl`` or ``meta_<Category>.jsonl.gz`` in ``raw_dir`` (not recursive),
   for the spec's 8 categories only; other files are ignored. Two files of one category is an
@@ -43,14 +43,14 @@ quotes), and ``parent_asin`` is kept as a string when it is one, ``None`` when i
 null, and ``json.dumps(value)`` otherwise. JSON is parsed with ``json.loads``, so numbers become
 Python ``int``/``float`` and a duplicate key keeps its first position and its last value.
 
-Loader view (spec 2.3)
+Loader view (rules 2.3)
 ----------------------
 Before the rules run, a row with a ``details`` key has it as ``json.dumps(details)`` (``{}`` ->
 ``"{}"``, ``null`` -> ``"null"``), and ``price`` becomes ``str(price)``: a JSON number gives
 ``str()`` of the parsed ``int``/``float`` (``1E3`` -> ``"1000.0"``, ``1e400`` -> ``"inf"``), a null
 or missing price gives ``"None"``, a string stays as it is.
 
-Rules (spec 2.1-2.8), applied to each staged row in order; a row that fails one is no item
+Rules (rules 2.1-2.8), applied to each staged row in order; a row that fails one is no item
 ---------------------------------------------------------------------------------------------
 1. price string ``"None"`` -> no item; else ``price = float(price string)``; keep only
    ``MIN_PRICE <= price <= MAX_PRICE`` (``nan`` and ``inf`` fail the comparison).
@@ -73,7 +73,7 @@ Rules (spec 2.1-2.8), applied to each staged row in order; a row that fails one 
    ``clean_up_tokenization`` (the ``CLEANUP_REPLACEMENTS`` below, in order).
 8. prompt = ``QUESTION + "\\n\\n" + decoded + "\\n\\n" + PRICE_PREFIX + str(round(price)) + ".00"``;
    test prompt = prompt up to and including the first ``PRICE_PREFIX``; token_count = tokens
-   of the prompt (no special tokens); slot = ``round(price)`` (spec 3).
+   of the prompt (no special tokens); slot = ``round(price)`` (rules 3).
 
 A staged row whose text reaches the tokenizer with a lone surrogate (from a ``\\ud800``-style
 escape in title, description or features) cannot be tokenized; the oracle raises a
@@ -114,7 +114,7 @@ MAX_TOKENS = 160
 QUESTION = "How much does this cost to the nearest dollar?"
 PRICE_PREFIX = "Price is $"
 
-# Spec 2.2, in this order.
+# Rules 2.2, in this order.
 DETAILS_REMOVALS: tuple[str, ...] = (
     '"Batteries Included?": "No"',
     '"Batteries Included?": "Yes"',
@@ -131,7 +131,7 @@ DETAILS_REMOVALS: tuple[str, ...] = (
     "Product ",
 )
 
-# Spec 2.5: runs of : [ ] " { } 【 】 and whitespace (Python's \s for str patterns).
+# Rules 2.5: runs of : [ ] " { } 【 】 and whitespace (Python's \s for str patterns).
 SCRUB_RUN = re.compile(r'[:\[\]"{}【】\s]+')
 
 # transformers' clean_up_tokenization, in its order.
@@ -177,7 +177,7 @@ class Reject(Exception):
 
 @dataclass(frozen=True)
 class Row:
-    """A staged row as the course's loader shows it to the rules (spec 2.3)."""
+    """A staged row as the course's loader shows it to the rules (rules 2.3)."""
 
     title: str
     description: list[str]
@@ -212,7 +212,7 @@ class OracleResult:
         return set(self.rejects)
 
 
-# ---------------------------------------------------------------- spec 1: reading and rejects
+# ---------------------------------------------------------------- rules 1: reading and rejects
 
 
 def split_lines(data: bytes) -> list[bytes]:
@@ -320,11 +320,11 @@ def input_files(raw_dir: Path, categories: tuple[str, ...] = CATEGORIES) -> dict
     return found
 
 
-# ---------------------------------------------------------------------------- spec 2: items
+# ---------------------------------------------------------------------------- rules 2: items
 
 
 def details_text(details_json: str) -> str:
-    """Spec 2.2: the json.dumps form with the substrings removed, in order, each everywhere."""
+    """Rules 2.2: the json.dumps form with the substrings removed, in order, each everywhere."""
     text = details_json
     for substring in DETAILS_REMOVALS:
         text = text.replace(substring, "")
@@ -332,7 +332,7 @@ def details_text(details_json: str) -> str:
 
 
 def contents_of(row: Row) -> str:
-    """Spec 2.3."""
+    """Rules 2.3."""
     contents = ""
     description = "\n".join(row.description)
     if description != "":
@@ -345,7 +345,7 @@ def contents_of(row: Row) -> str:
 
 
 def scrub(text: str) -> str:
-    """Spec 2.5."""
+    """Rules 2.5."""
     text = SCRUB_RUN.sub(" ", text)
     text = text.strip()
     text = text.replace(" ,", ",")
@@ -362,7 +362,7 @@ def scrub(text: str) -> str:
 
 
 def item_text(row: Row) -> str | None:
-    """Spec 2.3-2.6: the text to tokenize, or None when contents has too few characters."""
+    """Rules 2.3-2.6: the text to tokenize, or None when contents has too few characters."""
     contents = contents_of(row)
     if not len(contents) > MIN_CHARS:
         return None
@@ -389,14 +389,14 @@ def decode(ids: list[int]) -> str:
 
 
 def make_prompts(decoded: str, price: float) -> tuple[str, str]:
-    """Spec 2.8: (prompt, test prompt)."""
+    """Rules 2.8: (prompt, test prompt)."""
     prompt = QUESTION + "\n\n" + decoded + "\n\n" + PRICE_PREFIX + str(round(price)) + ".00"
     cut = prompt.index(PRICE_PREFIX) + len(PRICE_PREFIX)
     return prompt, prompt[:cut]
 
 
 def item_of(row: Row, category: str) -> OracleItem | None:
-    """Spec 2.1-2.8 for one staged row: the item, or None when a rule drops it."""
+    """Rules 2.1-2.8 for one staged row: the item, or None when a rule drops it."""
     # 2.1 price
     if row.price == "None":
         return None

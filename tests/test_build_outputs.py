@@ -1,5 +1,5 @@
 """End to end on generated data (the session's demo build): rejects, the sample's rules,
-the export files, determinism across thread counts and seeds (spec 1, 4, 5, 6)."""
+the export files, determinism across thread counts and seeds (rules 1, 4, 5, 6)."""
 
 from __future__ import annotations
 

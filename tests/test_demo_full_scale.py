@@ -12,7 +12,7 @@ import pytest
 from pricer import demo as demo_module
 from pricer.build import BuildResult
 
-# Spec section 1: rows of the real corpus, all 8 files.
+# Rules section 1: rows of the real corpus, all 8 files.
 SPEC_TOTAL_ROWS = 8_284_738
 
 

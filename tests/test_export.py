@@ -1,5 +1,5 @@
-"""The export folder as the Hub and `datasets` read it (spec 6, 7), the fine-tuning files
-(spec 10), stale files of an earlier export, and the upload of exactly that layout.
+"""The export folder as the Hub and `datasets` read it (rules 6, 7), the fine-tuning files
+(rules 10), stale files of an earlier export, and the upload of exactly that layout.
 
 Paths, strings and rules are written out here from the spec and issue 17, not imported from
 pricer, so a change to the code cannot silently change what is checked."""
@@ -23,7 +23,7 @@ from pricer.export import export
 SPLIT_FILE = "data/{split}-00000-of-00001.parquet"
 ITEMS_FILE = "items/items-00000-of-00001.parquet"
 DISK_DIR = "__save_to_disk__"
-# Spec 6: the items table's metadata columns.
+# Rules 6: the items table's metadata columns.
 ITEMS_COLUMNS = {
     "item_key",
     "category",
@@ -35,7 +35,7 @@ ITEMS_COLUMNS = {
     "token_count",
     "split",
 }
-# Spec 10, openai-chat, written out.
+# Rules 10, openai-chat, written out.
 SYSTEM = "You estimate prices of items. Reply only with the price, no explanation"
 COURSE_TRAIN, COURSE_VAL = 200, 50
 VAL_ROWS = 5  # the validation split of the second build
@@ -50,7 +50,7 @@ def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def expected_splits(db_path: Path) -> dict[str, list[tuple[str, float]]]:
-    """Spec 6 from the marts: train text = prompt, test/validation text = test prompt, in
+    """Rules 6 from the marts: train text = prompt, test/validation text = test prompt, in
     split order."""
     with duckdb.connect(str(db_path), read_only=True) as con:
         rows = con.sql(
@@ -106,7 +106,7 @@ def files_under(folder: Path) -> set[str]:
     return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
 
 
-# -- spec 6: the three ways to load it ---------------------------------------------------------
+# -- rules 6: the three ways to load it ---------------------------------------------------------
 @pytest.mark.parametrize("which", ["session export (no validation)", "with validation"])
 def test_load_dataset_parquet_data_dir_and_load_from_disk_agree(
     which: str, built_project: BuiltProject, val_build: Path, val_export: Path, tmp_path: Path
@@ -177,9 +177,9 @@ def test_card_declares_both_configs_and_their_files(val_export: Path) -> None:
     assert ITEMS_COLUMNS <= {f["name"] for f in infos["items"]["features"]}
 
 
-# -- spec 10: fine-tuning files ------------------------------------------------------------------
+# -- rules 10: fine-tuning files ------------------------------------------------------------------
 def course_messages(test_prompt: str, price: float) -> dict:
-    """Spec 10, independently: every ' to the nearest dollar' and every '\\n\\nPrice is $'
+    """Rules 10, independently: every ' to the nearest dollar' and every '\\n\\nPrice is $'
     removed from the test prompt; the answer 'Price is $' + the price with two decimals."""
     user = test_prompt.replace(" to the nearest dollar", "").replace("\n\nPrice is $", "")
     return {
@@ -292,7 +292,7 @@ def test_a_folder_that_is_no_export_is_not_cleared(
     assert (tmp_path / "data" / "keep.duckdb").exists()
 
 
-# -- spec 7: the upload sends exactly this layout ---------------------------------------------
+# -- rules 7: the upload sends exactly this layout ---------------------------------------------
 def test_upload_sends_the_export_layout(val_export: Path, tmp_path: Path, monkeypatch) -> None:
     import datasets
 

@@ -1,4 +1,4 @@
-"""Tests of the seeded raw-data generator (`pricer generate`, spec sections 1 and 2).
+"""Tests of the seeded raw-data generator (`pricer generate`, rules sections 1 and 2).
 
 The generated files are the test data of the whole project, so these tests re-scan them
 independently of the generator: bad lines are classified here from the bytes, and every edge
@@ -22,7 +22,7 @@ from pricer import cli, knobs
 from pricer.errors import UsageError
 from pricer.generate import BAD_KINDS, MANIFEST_NAME, REAL_ROWS, allocate, generate
 
-# Spec section 1, written here on purpose (an independent check of generate.REAL_ROWS).
+# Rules section 1, written here on purpose (an independent check of generate.REAL_ROWS).
 SPEC_ROWS = {
     "Automotive": 2_003_129,
     "Electronics": 1_610_012,
@@ -120,7 +120,7 @@ def file_bytes(raw_dir: Path) -> dict[str, bytes]:
 
 
 def contents_length(row: dict[str, Any]) -> int | None:
-    """len(contents) of spec 2.3 for a row whose details is missing, {} or null."""
+    """len(contents) of rules 2.3 for a row whose details is missing, {} or null."""
     if "details" in row and row["details"] not in ({}, None):
         return None
     description = "\n".join(row["description"])
@@ -389,7 +389,7 @@ def test_lines_come_in_several_json_formats(rows: list[Any]) -> None:
     assert any(line != line.strip() for line in lines)  # whitespace around the object
 
 
-# ------------------------------------------------------------------ spec 2 edge cases
+# ------------------------------------------------------------------ rules 2 edge cases
 
 
 def test_every_text_edge_case_of_spec_2_is_planted(rows: list[Any]) -> None:
@@ -428,7 +428,7 @@ def test_empty_lists_and_blank_lines_are_planted(rows: list[Any]) -> None:
 
 
 def test_contents_lengths_straddle_the_300_character_rule(rows: list[Any]) -> None:
-    """Spec 2.4: priced rows whose contents is exactly 300 and 301 code points long."""
+    """Rules 2.4: priced rows whose contents is exactly 300 and 301 code points long."""
     lengths = Counter()
     for _, _, row, _ in rows:
         price = row.get("price")
@@ -489,7 +489,7 @@ def test_planted_boundary_rows_are_capped_in_large_runs(tmp_path: Path) -> None:
 
 
 def test_multibyte_characters_sit_on_the_1120_character_cut(rows: list[Any]) -> None:
-    """Spec 2.4: contents index 1119 is the last kept character; some rows put a multi-byte
+    """Rules 2.4: contents index 1119 is the last kept character; some rows put a multi-byte
     character or a ZWJ / combining sequence there."""
     hits = [
         row["description"][0][1118:1122]

@@ -1,4 +1,4 @@
-"""The generator's calibration to the lecture's published figures (spec sections 1 and 4).
+"""The generator's calibration to the lecture's published figures (rules sections 1 and 4).
 
 At a small size, generated data must keep items at each category's rate of the lecture and put
 the lecture's share of items at or above the cutoff, so that at full size (8,284,738 rows) the
@@ -24,7 +24,7 @@ import pytest
 import oracle
 from pricer.generate import LECTURE, LECTURE_ITEMS, LECTURE_SAMPLE, MANIFEST_NAME, generate
 
-# Spec section 1, written here on purpose: rows of the real corpus and items the lecture kept.
+# Rules section 1, written here on purpose: rows of the real corpus and items the lecture kept.
 SPEC_LECTURE = {
     "Automotive": (2_003_129, 911_688),
     "Electronics": (1_610_012, 443_473),
@@ -36,7 +36,7 @@ SPEC_LECTURE = {
     "Musical_Instruments": (213_593, 66_829),
 }
 SPEC_ITEMS = 2_811_408
-# Spec section 4 and the defaults of section 9.
+# Rules section 4 and the defaults of section 9.
 SPEC_SAMPLE = 408_635
 SLOT_CUTOFF = 240
 SLOT_CAP = 1200
@@ -123,7 +123,7 @@ def test_kept_rate_in_all_is_the_lecture_s(kept: Kept) -> None:
 def test_share_at_or_above_the_cutoff_gives_the_lecture_s_sample(
     kept: Kept,
 ) -> None:
-    """Spec 4: with every slot under the cutoff full, the sample is (cutoff - 1) x cap plus the
+    """Rules 4: with every slot under the cutoff full, the sample is (cutoff - 1) x cap plus the
     items at or above the cutoff, so those are a share (408,635 - 239 x 1,200) / 2,811,408."""
     _, items, slots = kept
     target = (SPEC_SAMPLE - (SLOT_CUTOFF - 1) * SLOT_CAP) / SPEC_ITEMS

@@ -57,7 +57,7 @@ def x_row(count: int, price: str = "10.0", padding: int = 0) -> Row:
     return row(description=["x " * count + " " * padding], price=price)
 
 
-# ------------------------------------------------------------------------ spec 1: lines
+# ------------------------------------------------------------------------ rules 1: lines
 
 
 @pytest.mark.parametrize(
@@ -77,7 +77,7 @@ def test_split_lines(data: bytes, expected: list[bytes]) -> None:
     assert split_lines(data) == expected
 
 
-# ---------------------------------------------------------------------- spec 1: rejects
+# ---------------------------------------------------------------------- rules 1: rejects
 
 
 @pytest.mark.parametrize(
@@ -163,7 +163,7 @@ def test_staged_row_defaults() -> None:
     assert parse_line(b' {"title": "t"} \r').title == "t"  # JSON whitespace around the object
 
 
-# ---------------------------------------------------------------------- spec 2.2 details
+# ---------------------------------------------------------------------- rules 2.2 details
 
 
 def test_details_rendered_as_json_dumps() -> None:
@@ -210,7 +210,7 @@ def test_details_removals_all_batteries_variants() -> None:
     assert details_text(dumped) == '{, , , "Batteries Included?" "Maybe"}'
 
 
-# --------------------------------------------------------------------- spec 2.3 contents
+# --------------------------------------------------------------------- rules 2.3 contents
 
 
 @pytest.mark.parametrize(
@@ -234,7 +234,7 @@ def test_contents(
     )
 
 
-# ------------------------------------------------------------ spec 2.4 the 300/1120 gates
+# ------------------------------------------------------------ rules 2.4 the 300/1120 gates
 
 
 def test_300_characters_dropped_301_kept() -> None:
@@ -272,7 +272,7 @@ def test_contents_cut_to_1120_before_scrubbing() -> None:
     )
 
 
-# ------------------------------------------------------------------------ spec 2.5 scrub
+# ------------------------------------------------------------------------ rules 2.5 scrub
 
 
 @pytest.mark.parametrize(
@@ -307,7 +307,7 @@ def test_scrub_digit_word_is_judged_after_the_run_rule() -> None:
     assert scrub("ab:12345 abc:1234567") == "ab 12345 abc"
 
 
-# ------------------------------------------------------------------------ spec 2.6 text
+# ------------------------------------------------------------------------ rules 2.6 text
 
 
 def test_text_is_scrubbed_title_newline_scrubbed_contents() -> None:
@@ -316,7 +316,7 @@ def test_text_is_scrubbed_title_newline_scrubbed_contents() -> None:
     )
 
 
-# ------------------------------------------------------------------- spec 2.7 tokenizer
+# ------------------------------------------------------------------- rules 2.7 tokenizer
 
 
 def test_tokenizer_assumptions_used_below() -> None:
@@ -367,7 +367,7 @@ def test_cut_inside_a_multibyte_character_leaves_replacement_character() -> None
     assert decode(ids[:1]) == "\ufffd"
 
 
-# --------------------------------------------------------------------- spec 2.1 and 2.8
+# --------------------------------------------------------------------- rules 2.1 and 2.8
 
 
 @pytest.mark.parametrize(

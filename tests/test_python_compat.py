@@ -1,4 +1,4 @@
-"""Spec 2: the SQL macros agree with Python's definitions, checked exhaustively or on
+"""Rules 2: the SQL macros agree with Python's definitions, checked exhaustively or on
 thousands of random values (Python's re \\s, str.isdigit, float(), json.dumps, the scrub)."""
 
 from __future__ import annotations
@@ -210,7 +210,7 @@ def test_py_json_dumps_matches_python(macros_sql) -> None:
 
 
 def spec_scrub(text: str) -> str:
-    """Spec 2.5, written from the spec."""
+    """Rules 2.5, written from the spec."""
     text = re.sub(r'[:\[\]"{}【】\s]+', " ", text).strip()
     text = text.replace(" ,", ",").replace(",,,", ",").replace(",,", ",")
     return " ".join(w for w in text.split(" ") if not (len(w) >= 7 and any(c.isdigit() for c in w)))

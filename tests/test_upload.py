@@ -38,7 +38,7 @@ def make_export(
     charts: bool = True,
     price_type: pa.DataType | None = None,
 ) -> Path:
-    """An export folder as `pricer export` writes it (spec section 6, issue 17's layout), small."""
+    """An export folder as `pricer export` writes it (rules section 6, issue 17's layout), small."""
     (out / "data").mkdir(parents=True, exist_ok=True)
     (out / "items").mkdir(exist_ok=True)
     hub_files = ["README.md", "manifest.json", "items/items-00000-of-00001.parquet"]

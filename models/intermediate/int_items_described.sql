@@ -1,6 +1,6 @@
 {{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
 {#
-    The item's contents (spec 2.2-2.4): description lines, feature lines and the details
+    The item's contents (rules 2.2-2.4): description lines, feature lines and the details
     text as the course's loader saw them; items with more than min_chars characters,
     contents cut to ceiling_chars.
 #}
@@ -36,7 +36,7 @@ with_details_text as (
 with_contents as (
     select
         *,
-        -- spec 2.3: each part ends with a newline; empty description and features add nothing
+        -- rules 2.3: each part ends with a newline; empty description and features add nothing
         case
             when {{ pricer.list_join('description', 'chr(10)') }} <> ''
                 then {{ pricer.list_join('description', 'chr(10)') }} || chr(10)
@@ -62,7 +62,7 @@ long_enough as (
         price,
         slot,
         items_file_key,
-        -- spec 2.4: keep more than min_chars characters, cut to ceiling_chars
+        -- rules 2.4: keep more than min_chars characters, cut to ceiling_chars
         left(contents, {{ var('ceiling_chars') }}) as contents
     from with_contents
     where length(contents) > {{ var('min_chars') }}

@@ -1,7 +1,7 @@
 {{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
 {#
     Each curated item with what duplicate detection compares: the normalised title and the
-    decoded text, i.e. the product text of the prompt after the token cut (spec 2.7-2.8).
+    decoded text, i.e. the product text of the prompt after the token cut (rules 2.7-2.8).
     The tokenizer, which lays the prompt out, says where in the prompt the decoded text sits
     (decoded_text_start, decoded_text_length): nothing here knows the prompt's layout.
     A view: its three readers compute it from the stored prompts.

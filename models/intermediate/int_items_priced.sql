@@ -1,5 +1,5 @@
 {{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
-{# Staged rows whose price is in range (spec 2.1), with their whole-dollar slot (spec 3). #}
+{# Staged rows whose price is in range (rules 2.1), with their whole-dollar slot (rules 3). #}
 with
 
 staged_rows as (
@@ -14,7 +14,7 @@ staged_rows as (
         price,
         file_key
     from {{ ref('stg_meta__rows') }}
-    -- spec 2.1: stg_meta__rows applies the price range, the first and cheapest rule
+    -- rules 2.1: stg_meta__rows applies the price range, the first and cheapest rule
     where reject_reason is null and is_price_in_range
 ),
 
@@ -40,7 +40,7 @@ priced as (
         staged_rows.has_details,
         item_texts.details_json,
         staged_rows.price,
-        -- spec 3: Python's round(), half to even
+        -- rules 3: Python's round(), half to even
         cast({{ pricer.round_half_even('staged_rows.price') }} as integer) as slot,
         -- the key the incremental int_items_tokenized keeps this file's items under
         {{ pricer.items_file_key('staged_rows.file_key') }} as items_file_key

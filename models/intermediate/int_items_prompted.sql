@@ -1,5 +1,5 @@
 {{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
-{# Scrubbed items that passed the token rule, with their prompts (spec 2.7-2.8). #}
+{# Scrubbed items that passed the token rule, with their prompts (rules 2.7-2.8). #}
 with
 
 kept_tokenized as (

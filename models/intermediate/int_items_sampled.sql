@@ -1,5 +1,5 @@
 {#
-    The lecture's per-slot sample (spec 4): slots at or above slot_cutoff are kept whole;
+    The lecture's per-slot sample (rules 4): slots at or above slot_cutoff are kept whole;
     below it, a slot keeps its slot_cap smallest sampling keys (ties by item key), which is
     every item when it has no more than slot_cap. The branch of the rule that applied to the
     slot is decided here, once (sampling_rule; slot_counts reports it).

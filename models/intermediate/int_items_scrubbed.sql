@@ -1,6 +1,6 @@
 {{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
 {#
-    The scrubbed text (spec 2.5-2.6): scrubbed title, a newline, scrubbed contents; what the
+    The scrubbed text (rules 2.5-2.6): scrubbed title, a newline, scrubbed contents; what the
     tokenizer reads, before its token cut.
 #}
 with

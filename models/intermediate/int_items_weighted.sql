@@ -1,5 +1,5 @@
 {#
-    Items of the sampled slots (macro is_sampled_slot) that the dedup knob keeps, with their Efraimidis-Spirakis key (spec 4):
+    Items of the sampled slots (macro is_sampled_slot) that the dedup knob keeps, with their Efraimidis-Spirakis key (rules 4):
     key = -ln(u) / weight, u the seeded uniform of sample_seed and the item key.
     Keeping the smallest keys of a slot is a weighted draw without replacement.
 #}

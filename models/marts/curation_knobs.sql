@@ -1,5 +1,5 @@
 {#
-    The knobs this build used (spec 9), so exports, reports and dataset cards can say how
+    The knobs this build used (rules 9), so exports, reports and dataset cards can say how
     the data was made: every knob of vars.knob_rules in dbt_project.yml (the one list of
     knobs), but the export options (rule export: true), which `pricer export` reads itself.
     Grain: one row per knob.

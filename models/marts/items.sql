@@ -1,6 +1,6 @@
 {{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
 {#
-    The curated items (spec 2): every staged row that passed the price, length and token
+    The curated items (rules 2): every staged row that passed the price, length and token
     rules, with its prompt. Grain: one row per kept item. A view of the tokenized items, which
     hold the prompts once.
 #}

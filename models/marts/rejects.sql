@@ -1,4 +1,4 @@
-{# Raw lines that could not be staged, with the reason (spec 1). Grain: one rejected line. #}
+{# Raw lines that could not be staged, with the reason (rules 1). Grain: one rejected line. #}
 with
 
 rejected_rows as (

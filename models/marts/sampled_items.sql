@@ -1,5 +1,5 @@
 {#
-    The sample with its split (spec 4-5). The sample is ordered by the seeded hash of
+    The sample with its split (rules 4-5). The sample is ordered by the seeded hash of
     split_seed and the item key (ties by item key): the first train_size rows are train, the
     next test_size test, the next val_size validation, the rest have no split.
     Grain: one row per sampled item.

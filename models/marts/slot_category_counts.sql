@@ -1,6 +1,6 @@
 {#
     Items and sampled items per slot and category, before and after sampling side by side
-    (spec 3). Grain: one row per (slot, category) that has at least one item.
+    (rules 3). Grain: one row per (slot, category) that has at least one item.
 #}
 with
 

@@ -1,5 +1,5 @@
 {#
-    Items and sampled items per whole-dollar slot (spec 3), with the rule that applied, as
+    Items and sampled items per whole-dollar slot (rules 3), with the rule that applied, as
     int_items_sampled decided it. Grain: one row per slot that has at least one item.
 #}
 with

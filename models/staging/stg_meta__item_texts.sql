@@ -1,6 +1,6 @@
 {{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
 {#
-    The description, features and details of the staged rows with a price in range (spec 2.1),
+    The description, features and details of the staged rows with a price in range (rules 2.1),
     read from their raw lines again when the item rules need them: a view, so the long fields
     of the raw data are never stored. Grain: one row per staged row with a price in range.
 #}

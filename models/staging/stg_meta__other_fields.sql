@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
 {#
-    The raw fields the curation does not use (spec 1), kept queryable in staging without
+    The raw fields the curation does not use (rules 1), kept queryable in staging without
     storing them a second time: a view that parses them from the raw lines on demand.
     Grain: one row per staged raw line.
 #}

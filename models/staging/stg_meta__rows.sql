@@ -9,8 +9,8 @@
 }}
 {#
     One row per raw line: the line parsed once and typed, or the reason it is rejected
-    (spec 1). Rows with a null reject_reason are the staged rows; the others feed the rejects
-    mart. The price rule (spec 2.1, the cheapest) is applied here, so that only rows that can
+    (rules 1). Rows with a null reject_reason are the staged rows; the others feed the rejects
+    mart. The price rule (rules 2.1, the cheapest) is applied here, so that only rows that can
     become items have their texts read (stg_meta__item_texts). Neither the raw line nor its
     long fields are stored: a row is a few short columns.
 
@@ -135,7 +135,7 @@ classified as (
             when price_kind = 'string' and price_string <> 'None' and price is null
                 then 'price string does not parse'
         end as reject_reason,
-        -- spec 2.1, the cheap rule: only these rows can become items
+        -- rules 2.1, the cheap rule: only these rows can become items
         coalesce(
             price >= {{ var('min_price') }} and price <= {{ var('max_price') }}, false
         ) as is_price_in_range

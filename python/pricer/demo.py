@@ -25,7 +25,7 @@ from pricer.export import ExportSummary, export
 from pricer.generate import LECTURE_SAMPLE, REAL_ROWS, generate
 from pricer.report import write_report
 
-COURSE_SAMPLE = LECTURE_SAMPLE  # the lecture's sample at full scale (spec 4)
+COURSE_SAMPLE = LECTURE_SAMPLE  # the lecture's sample at full scale (rules 4)
 
 
 @dataclass

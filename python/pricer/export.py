@@ -1,5 +1,5 @@
-"""`pricer export`: the sample as a folder laid out like a Hub dataset repo (spec 6), with a
-`save_to_disk` copy and, on request, the fine-tuning files of spec 10.
+"""`pricer export`: the sample as a folder laid out like a Hub dataset repo (rules 6), with a
+`save_to_disk` copy and, on request, the fine-tuning files of rules 10.
 
 The layout (paths relative to the export folder; `hub_files` of the manifest lists what
 `pricer upload` sends):
@@ -9,8 +9,8 @@ The layout (paths relative to the export folder; `hub_files` of the manifest lis
     items/items-00000-of-00001.parquet    the sample with its metadata (config "items")
     manifest.json                         knobs, categories, counts and this file list
     __save_to_disk__/                     datasets.DatasetDict.save_to_disk (load_from_disk)
-    finetune/openai-chat/*.jsonl          with --format openai-chat (spec 10)
-    finetune/prompt-completion/*.jsonl    with --format prompt-completion (spec 10)
+    finetune/openai-chat/*.jsonl          with --format openai-chat (rules 10)
+    finetune/prompt-completion/*.jsonl    with --format prompt-completion (rules 10)
 
 `datasets` skips folders whose name starts with two underscores when it resolves data files,
 so the Arrow files of the DatasetDict copy are never taken for a split. Everything an earlier
@@ -45,7 +45,7 @@ ITEMS_CONFIG = "items"  # the card's second config; its one split is `train` (th
 ITEMS_SPLIT = "train"
 DISK_DIR = "__save_to_disk__"
 FINETUNE_DIR = "finetune"
-FORMATS = ("openai-chat", "prompt-completion")  # spec 10
+FORMATS = ("openai-chat", "prompt-completion")  # rules 10
 # What the export writes, and the paths of the earlier flat layout (removed when found).
 OWNED = (CARD_FILE, MANIFEST_FILE, DATA_DIR, ITEMS_DIR, DISK_DIR, FINETUNE_DIR)
 LEGACY = ("train.parquet", "test.parquet", "validation.parquet", "items.parquet", "hf")
@@ -111,7 +111,7 @@ def _copy_to_parquet(
 
 
 def _write_split(con: duckdb.DuckDBPyConnection, split: str, path: Path) -> None:
-    # Spec 6: train text = prompt, test (and validation) text = test prompt; split order.
+    # Rules 6: train text = prompt, test (and validation) text = test prompt; split order.
     text = "items.prompt" if split == "train" else "items.test_prompt"
     sql = f"""
         select {text} as text, sampled_items.price as price
@@ -152,7 +152,7 @@ def _write_hf(split_files: dict[str, Path], hf_dir: Path) -> None:
     dataset_dict.save_to_disk(str(hf_dir))
 
 
-# -- fine-tuning files (spec 10) -------------------------------------------------------------
+# -- fine-tuning files (rules 10) -------------------------------------------------------------
 @dataclass(frozen=True)
 class ChatStrings:
     """The strings of the openai-chat format, from dbt_project.yml `vars:`."""
@@ -230,7 +230,7 @@ def write_openai_chat(
     strings: ChatStrings,
 ) -> dict[str, int]:
     """The first train_rows train rows (split order) to train.jsonl, the next val_rows to
-    validation.jsonl, as the course fed its frontier fine-tuning (spec 10)."""
+    validation.jsonl, as the course fed its frontier fine-tuning (rules 10)."""
     check_chat_rows(train_count, train_rows, val_rows)
     written = {}
     for name, offset, limit in (("train", 0, train_rows), ("validation", train_rows, val_rows)):
@@ -253,7 +253,7 @@ def write_prompt_completion(
     con: duckdb.DuckDBPyConnection, folder: Path, splits: Sequence[str]
 ) -> dict[str, int]:
     """Every row of each split: prompt = the test prompt, completion = the rest of the
-    training prompt (spec 10), the shape TRL's SFTTrainer reads."""
+    training prompt (rules 10), the shape TRL's SFTTrainer reads."""
     return {
         f"{split}.jsonl": _write_jsonl(
             folder / f"{split}.jsonl",

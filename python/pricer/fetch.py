@@ -1,4 +1,4 @@
-"""Download the raw item-metadata files of Amazon Reviews 2023 from the Hub (spec section 1).
+"""Download the raw item-metadata files of Amazon Reviews 2023 from the Hub (rules section 1).
 
 Each `raw/meta_categories/meta_<Category>.jsonl` of the dataset repo
 McAuley-Lab/Amazon-Reviews-2023 is fetched with `hf_hub_download` into a staging folder

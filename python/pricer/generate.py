@@ -1,4 +1,4 @@
-"""Seeded generator of raw Amazon Reviews 2023 item metadata (spec section 1).
+"""Seeded generator of raw Amazon Reviews 2023 item metadata (rules section 1).
 
 The files it writes are both the project's embedded default data and the test data of the whole
 project, so besides looking like the real corpus (schema, ~3 KB a row, skewed prices, texts of
@@ -41,8 +41,8 @@ from tqdm import tqdm
 from pricer import knobs
 from pricer.errors import UsageError
 
-# The lecture's published figures (spec section 1): per category, the rows of the real corpus
-# and the items the lecture kept from them; and its sample at full scale (spec 4).
+# The lecture's published figures (rules section 1): per category, the rows of the real corpus
+# and the items the lecture kept from them; and its sample at full scale (rules 4).
 LECTURE: dict[str, tuple[int, int]] = {
     "Automotive": (2_003_129, 911_688),
     "Electronics": (1_610_012, 443_473),
@@ -62,7 +62,7 @@ MAX_BAD_FRACTION = 0.5
 MANIFEST_NAME = "_generated.json"
 GENERATOR_FORMAT = 2  # bump whenever the same arguments start producing different bytes
 
-# Kinds of bad lines (spec section 1), in manifest order. A price string "None" is not one of
+# Kinds of bad lines (rules section 1), in manifest order. A price string "None" is not one of
 # them: it is how the course's loader shows a null price, so it is generated as a good line.
 BAD_KINDS: tuple[str, ...] = (
     "truncated_json",  # a good line cut before its end
@@ -81,7 +81,7 @@ BAD_KINDS: tuple[str, ...] = (
 # bad lines: they are 3-4% of a small run, always priced, so calibration checks leave them out.
 PLANTED_KINDS: tuple[str, ...] = (
     "boundary_price",  # a price from BOUNDARY_PRICES (range limits, half-dollar rounding)
-    "char_boundary",  # contents of exactly 300 or 301 characters (spec 2.4)
+    "char_boundary",  # contents of exactly 300 or 301 characters (rules 2.4)
 )
 
 _PARALLEL_MIN_ROWS = 50_000  # below this, one process is faster than starting a pool
@@ -332,7 +332,7 @@ def _vocab(category: str) -> _Vocab:
 
 # ---------------------------------------------------------------------- edge-case catalogue
 
-# Every character for which str.isspace() is true (spec 2.5's \s), newline included.
+# Every character for which str.isspace() is true (rules 2.5's \s), newline included.
 UNICODE_WHITESPACE = (
     "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -474,7 +474,7 @@ UNPARSEABLE_PRICES = (
     "None ",
     "—",
 )
-# Range limits (spec 2.1) and half-dollar prices (Python's round is half to even, spec 3).
+# Range limits (rules 2.1) and half-dollar prices (Python's round is half to even, rules 3).
 BOUNDARY_PRICES = (
     0.5,
     0.49,
@@ -789,7 +789,7 @@ class _RowMaker:
         return " ".join(parts)
 
     def _decorate(self, text: str, rate: float) -> str:
-        """Plant one edge case (spec 2.5, 2.7, 2.8) at a random word boundary, at `rate`."""
+        """Plant one edge case (rules 2.5, 2.7, 2.8) at a random word boundary, at `rate`."""
         rng = self.rng
         if rng.random() >= rate:
             return text
@@ -876,7 +876,7 @@ class _RowMaker:
         if count and rng.random() < 0.02:  # empty and blank feature lines
             lines.insert(rng.randrange(len(lines) + 1), rng.choice(("", " ", "\n")))
         if not count and rng.random() < 0.05:
-            # [""]: spec 2.3 adds "\n" for any feature lines, the course only for a non-empty
+            # [""]: rules 2.3 adds "\n" for any feature lines, the course only for a non-empty
             # join; either way the row must get through
             lines.append("")
         return lines
@@ -1141,7 +1141,7 @@ class _RowMaker:
         title, features, description = self._text_fields(sparse)
         price = self.price()
         planted = self._planted(self.char_every, phase=self.char_every // 2)
-        if planted is not None:  # len(contents) 300 or 301 (spec 2.4)
+        if planted is not None:  # len(contents) 300 or 301 (rules 2.4)
             case = _CHAR_BOUNDARY_CASES[planted % len(_CHAR_BOUNDARY_CASES)]
             details_kind, offset = case
             length = _defaults()["min_chars"] + offset
@@ -1186,7 +1186,7 @@ class _RowMaker:
         return row
 
     def _char_boundary(self, details_kind: str, length: int) -> tuple[list[str], list[str], Any]:
-        """Text fields whose contents (spec 2.3) is exactly 300 or 301 code points long, in
+        """Text fields whose contents (rules 2.3) is exactly 300 or 301 code points long, in
         dense multi-byte text so that the token rule alone would keep it."""
         rng = self.rng
         extra = {"missing": 0, "empty": len("{}\n"), "null": len("null\n")}[details_kind]
@@ -1231,11 +1231,11 @@ _PLANT_BOUNDARY_PRICE_EVERY = 31
 _PLANT_BOUNDARY_PRICE_MAX = 2_000
 _PLANT_CHAR_BOUNDARY_EVERY = 97
 _PLANT_CHAR_BOUNDARY_MAX = 600
-# (details, len(contents) - min_chars) of the rows planted on the min_chars rule (spec 2.3-2.4).
+# (details, len(contents) - min_chars) of the rows planted on the min_chars rule (rules 2.3-2.4).
 _CHAR_BOUNDARY_CASES = tuple((d, n) for d in ("missing", "empty", "null") for n in (0, 1))
 _SHARED_PRODUCTS = 8  # few, so that even a small run has the same product in two files
 
-# ---- calibration to the lecture's figures (spec sections 1 and 4) ----
+# ---- calibration to the lecture's figures (rules sections 1 and 4) ----
 # A category's kept rate is P(price in range) x P(kept | price in range). The second factor is
 # this generator's text: how often the contents pass 300 characters and the text 150 tokens.
 # It depends on the category's vocabulary a little and is measured with the spec's rules on

@@ -1,7 +1,7 @@
 """Raw input: the folder of `meta_<Category>.jsonl[.gz]` files, split into numbered lines.
 
 This is the one step of staging that is not SQL: DuckDB's CSV/JSON readers neither number
-lines nor keep a line with invalid UTF-8 without skipping it, and the contract (spec section 1)
+lines nor keep a line with invalid UTF-8 without skipping it, and the contract (rules section 1)
 wants every raw line staged or rejected with its file and 1-based line number. Lines are handed
 to DuckDB as bytes; decoding and JSON parsing happen in SQL (models/staging).
 
@@ -208,7 +208,7 @@ def iter_raw_batches(
     raw: RawFile, on_bytes: Callable[[int], None] | None = None
 ) -> Iterator[pa.RecordBatch]:
     """Batches of (source_file, category, line_number, line_bytes) for one file, each line
-    ending in its newline b"\\n" (spec 1: lines are split on b"\\n" only; a last line without a
+    ending in its newline b"\\n" (rules 1: lines are split on b"\\n" only; a last line without a
     newline counts, and a newline at the end of the file does not start another line).
 
     Raises RawReadError, naming the file, the byte offset and the lines read before, when a

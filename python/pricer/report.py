@@ -1,4 +1,4 @@
-"""`pricer report`: the lecture's charts and the key numbers of a build on one HTML page (spec 8).
+"""`pricer report`: the lecture's charts and the key numbers of a build on one HTML page (rules 8).
 
 Every chart is computed by SQL from the DuckDB marts, described as a Vega-Lite spec (altair) and
 rendered to static SVG in-process by vl-convert (no browser, no network). The page inlines the
@@ -162,7 +162,7 @@ def _chart(values: list[dict[str, Any]], width: int = WIDTH, height: int = HEIGH
 
 
 def _cutoff_rule(cutoff: Any) -> list[Any]:
-    """A dashed rule at slot_cutoff: above it every item is kept (spec 4)."""
+    """A dashed rule at slot_cutoff: above it every item is kept (rules 4)."""
     import altair as alt
 
     if isinstance(cutoff, bool) or not isinstance(cutoff, int | float):
@@ -190,7 +190,7 @@ def _finish(chart: Any, title: str) -> dict[str, Any]:
 
 
 def build_charts(con: duckdb.DuckDBPyConnection, data: ReportData) -> list[Chart]:
-    """The lecture's seven charts (spec 8), each from one SQL query on the marts."""
+    """The lecture's seven charts (rules 8), each from one SQL query on the marts."""
     import altair as alt
 
     numbers = data.numbers

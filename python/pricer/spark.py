@@ -263,7 +263,7 @@ def register_curate(spark: Any, dbt_vars: dict[str, Any]) -> None:
 
 def register_json_dumps(spark: Any) -> None:
     """The vectorized UDF `pricer_json_dumps(json_text)`: Python's json.dumps of the parsed
-    text, with its defaults (spec 2.2); null stays null."""
+    text, with its defaults (rules 2.2); null stays null."""
     from pyspark.sql.functions import pandas_udf
 
     @pandas_udf("string")  # type: ignore[call-overload]

@@ -1,4 +1,4 @@
-"""Push an export to a Hugging Face Hub dataset repo in one commit (spec section 7).
+"""Push an export to a Hugging Face Hub dataset repo in one commit (rules section 7).
 
 Flow: check the repo id -> read and check the export -> plan the files and render the card ->
 (dry run stops here) -> resolve the token -> prepare every commit operation (hashes computed,

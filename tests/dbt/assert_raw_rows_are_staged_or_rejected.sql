@@ -1,5 +1,5 @@
 {#
-    Spec 1: for every file, raw lines = staged rows + rejected rows, exactly. stg_meta__rows
+    Rules 1: for every file, raw lines = staged rows + rejected rows, exactly. stg_meta__rows
     has one row per line the splitter numbered (1, 2, ... with no gap or repeat, so its count
     is the file's line count: pytest checks that against the files themselves), and each row
     is either staged or in rejects.

@@ -1,5 +1,5 @@
 {#
-    Spec 4: every slot's sample is exactly min(n, slot_cap) below slot_cutoff and n at or
+    Rules 4: every slot's sample is exactly min(n, slot_cap) below slot_cutoff and n at or
     above it; a slot outside the sampled slots (slot 0) is never sampled; n counts the items
     the dedup knob keeps. Recomputed here from the items, independently of int_items_sampled.
     Returns the slots that break the rule.

@@ -1,5 +1,5 @@
 {#
-    Spec 5: train, test and validation hold exactly their configured sizes, as far as the
+    Rules 5: train, test and validation hold exactly their configured sizes, as far as the
     sample reaches, in split order. (Whether the sample reaches them is the separate check
     assert_sample_fits_split_sizes.)
 #}

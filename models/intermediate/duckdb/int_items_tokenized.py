@@ -1,4 +1,4 @@
-"""Tokenization of each scrubbed text (spec 2.7-2.8). Wiring only: the logic is pricer.tokenizer.
+"""Tokenization of each scrubbed text (rules 2.7-2.8). Wiring only: the logic is pricer.tokenizer.
 
 Incremental (macros/incremental_files.sql): a build tokenizes only the items of the files
 whose key (`items_file_key`: the file's version and the knobs of staging and item rules) the

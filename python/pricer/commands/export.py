@@ -11,7 +11,7 @@ from pricer.constants import DEFAULT_DB
 
 DEFAULT_OUT = Path("out")
 
-HELP = """Export a finished build (spec 6) into a folder laid out as a Hugging Face dataset repo:
+HELP = """Export a finished build (rules 6) into a folder laid out as a Hugging Face dataset repo:
 
   OUT/README.md                             dataset card; its configs: are `default` and `items`
   OUT/data/train-00000-of-00001.parquet     columns text (string), price (float64), split order;
@@ -25,7 +25,7 @@ HELP = """Export a finished build (spec 6) into a folder laid out as a Hugging F
   load_from_disk(OUT/"__save_to_disk__") all give the DatasetDict; load_dataset(OUT, "items")
   the metadata. `pricer upload` sends the folder minus __save_to_disk__/ and finetune/.
 
---format adds fine-tuning files (spec 10), under OUT/finetune/FORMAT/:
+--format adds fine-tuning files (rules 10), under OUT/finetune/FORMAT/:
   openai-chat        train.jsonl, validation.jsonl: {"messages": [system, user, assistant]}
                      from the first --chat-train-rows train rows and the next --chat-val-rows
   prompt-completion  SPLIT.jsonl for each split: {"prompt": test prompt,

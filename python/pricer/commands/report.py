@@ -10,7 +10,7 @@ from pricer.constants import DEFAULT_DB
 
 DEFAULT_OUT = Path("out/report.html")
 
-HELP = """Render a finished build into one self-contained HTML page (spec 8) that opens offline:
+HELP = """Render a finished build into one self-contained HTML page (rules 8) that opens offline:
 
   token counts of all items, prices of all items (log scale, the tail to $999),
   items per category; after sampling: prices, category bars and pie; prompt length

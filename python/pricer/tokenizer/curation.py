@@ -71,7 +71,7 @@ class CurationRule:
 
 @dataclass
 class CuratedBatch:
-    """Spec 2.7-2.8 for each input row; prompt, token_count and the decoded text's place are
+    """Rules 2.7-2.8 for each input row; prompt, token_count and the decoded text's place are
     null for a dropped row (keep false). The test prompt is the prompt cut after its first
     price prefix: SQL cuts it (macros/prompt.sql), so that the rule and the stored prompts
     are not doubled. Where the decoded text sits in the prompt (1-based start and length, in
@@ -196,7 +196,7 @@ def _encode_heads(
     tok: Tokenizer, texts: list[str], need: int, threads: int
 ) -> tuple[IntArray, IntArray]:
     """The ids of each text, or of a head of it that has at least `need` ids and whose ids
-    are the text's first ids (spec 2.7 reads no more: the keep rule asks for more than
+    are the text's first ids (rules 2.7 reads no more: the keep rule asks for more than
     min_tokens, the prompt for the first max_tokens). Only the Llama-3 pre-tokenizer is known
     to split at `_SAFE_CUT`; other tokenizers encode whole texts."""
     if not isinstance(tok, Llama3Tokenizer):

@@ -812,8 +812,7 @@ class _RowMaker:
             )
         if r < 0.2:
             return (
-                f"Made of {choice(_MATERIALS)}, it is {choice(v.adjs).lower()} "
-                "and built to last."
+                f"Made of {choice(_MATERIALS)}, it is {choice(v.adjs).lower()} and built to last."
             )
         if r < 0.26:
             return f"Package includes {randint(1, 12)} x {choice(v.nouns)}."
@@ -949,9 +948,7 @@ class _RowMaker:
             line = self._paragraph(int(min(2500, rng.lognormvariate(5.3, 0.9))))
             lines.append(self._decorate(line, 0.12))
         if count and rng.random() < 0.03:
-            lines.insert(
-                below(len(lines) + 1), choice(("", "  ", "Product Description"))
-            )
+            lines.insert(below(len(lines) + 1), choice(("", "  ", "Product Description")))
         return lines
 
     def details(self, scale: float = 1.0) -> Any:
@@ -1160,9 +1157,7 @@ class _RowMaker:
             old = rng.choice(self.recent)
             return old["title"], list(old["features"]), list(old["description"])
         if family < 0.03:  # a product shared by every category (cross-file duplicates)
-            title, features, description = _shared_product(
-                self.seed, below(_SHARED_PRODUCTS)
-            )
+            title, features, description = _shared_product(self.seed, below(_SHARED_PRODUCTS))
             return title, list(features), list(description)
         title = self.title()
         if family < 0.06:  # a run of multi-byte characters around the 160-token cut
@@ -1185,8 +1180,7 @@ class _RowMaker:
         choice = self._choice
         share = rng.uniform(0.15, 0.3)  # ~half of these rows end within 150-160 tokens
         words = [
-            choice(_LONG_WORDS) if rng.random() < share else choice(_FILLER)
-            for _ in range(300)
+            choice(_LONG_WORDS) if rng.random() < share else choice(_FILLER) for _ in range(300)
         ]
         line = " ".join(words)
         cut = 1119  # contents index 1119 is the last kept character (ceiling_chars 1120)
@@ -1230,9 +1224,7 @@ class _RowMaker:
             "videos": self.videos(),
             "store": choice(v.brands) if rng.random() < 0.93 else None,
             "categories": (
-                [v.path[0], *rng.sample(v.path[1:], randint(1, 3))]
-                if rng.random() < 0.5
-                else []
+                [v.path[0], *rng.sample(v.path[1:], randint(1, 3))] if rng.random() < 0.5 else []
             ),
             "details": details,
             "parent_asin": "B0" + self._code(8),

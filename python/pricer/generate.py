@@ -62,7 +62,7 @@ LECTURE_ITEMS: dict[str, int] = {category: items for category, (_, items) in LEC
 MIN_ROWS_PER_FILE = 3  # every file gets at least this many rows when rows allow it
 MAX_BAD_FRACTION = 0.5
 MANIFEST_NAME = "_generated.json"
-GENERATOR_FORMAT = 2  # bump whenever the same arguments start producing different bytes
+GENERATOR_FORMAT = 3  # bump whenever the same arguments start producing different bytes
 
 # Kinds of bad lines (spec section 1), in manifest order. A price string "None" is not one of
 # them: it is how the course's loader shows a null price, so it is generated as a good line.
@@ -1301,7 +1301,9 @@ _TEXT_KEPT: dict[str, float] = {
     "Tools_and_Home_Improvement": 0.578,
     "Cell_Phones_and_Accessories": 0.593,
     "Toys_and_Games": 0.581,
-    "Appliances": 0.578,
+    # re-measured: 0.578 on 20,000 rows left Appliances 1.2% under the lecture's rate, pooled
+    # over 316,099 rows (a full-size run, two 100,000-row streams, two 1M runs)
+    "Appliances": 0.571,
     "Musical_Instruments": 0.573,
 }
 _SPARSE_SHARE = 0.10  # thin listings: a few features at most, no description

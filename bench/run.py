@@ -387,10 +387,20 @@ def run_c(work: Path, workers: int) -> dict[str, Any]:
     }
 
 
-def split_sizes_from(a: dict[str, Any] | None, previous: dict[str, Any] | None) -> tuple[int, int]:
+def split_sizes_from(
+    a: dict[str, Any] | None, previous: dict[str, Any] | None, rows: int = 0
+) -> tuple[int, int]:
+    """(b)'s train and test sizes: those (a) used, else those of the last run at this size;
+    at full scale (the real corpus' rows or more) without (a), the course's own (the default
+    knobs, 400,000 + 2,000), as `pricer demo` builds it there."""
     for source in (a, (previous or {}).get("runs", {}).get("a")):
         if source:
             return source["counts"]["train_size"], source["counts"]["test_size"]
+    if rows >= FULL_SCALE_ROWS:
+        from pricer import knobs
+
+        defaults = knobs.default_vars()
+        return int(defaults["train_size"]), int(defaults["test_size"])
     raise SystemExit(
         "bench: (b) needs the split sizes from (a)'s sample: run (a) first (drop --skip a) "
         "or keep an earlier bench/results/bench-<rows>.json"
@@ -414,7 +424,7 @@ def bench_size(rows: int, workers: int, skip: set[str]) -> dict[str, Any]:
         runs["a"] = run_a(raw, work, workers)
         per_second(runs["a"], totals["rows"])
     if "b" not in skip:
-        train, test = split_sizes_from(runs.get("a"), previous)
+        train, test = split_sizes_from(runs.get("a"), previous, rows)
         runs["b"] = run_b(raw, work, workers, train, test)
         per_second(runs["b"], totals["rows"])
     if "c" not in skip:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import re
 import subprocess
 import sys
@@ -20,7 +21,14 @@ import pytest
 
 from pricer import cli, knobs
 from pricer.errors import UsageError
-from pricer.generate import BAD_KINDS, MANIFEST_NAME, REAL_ROWS, allocate, generate
+from pricer.generate import (
+    BAD_KINDS,
+    MANIFEST_NAME,
+    REAL_ROWS,
+    _fast_draws,
+    allocate,
+    generate,
+)
 
 # Rules section 1, written here on purpose (an independent check of generate.REAL_ROWS).
 SPEC_ROWS = {
@@ -218,6 +226,24 @@ def test_same_arguments_give_identical_bytes_another_seed_differs(tmp_path: Path
     for name in a:
         if name != MANIFEST_NAME:
             assert a[name] != c[name], name
+
+
+def test_fast_draws_draw_what_random_draws() -> None:
+    """The generator's own randrange/choice/randint make the same draws from the same stream as
+    random.Random's, so its bytes do not depend on which of the two it calls."""
+    ours, theirs = random.Random("fast"), random.Random("fast")
+    below, choice, randint = _fast_draws(ours)
+    for i in range(20_000):
+        n = 1 + i % 700
+        seq = "abcdefghijklmnopqrstuvwxyz"[: 1 + i % 26]
+        assert below(n) == theirs.randrange(n)
+        assert choice(seq) == theirs.choice(seq)
+        assert randint(i % 5, i % 5 + n) == theirs.randint(i % 5, i % 5 + n)
+        assert ours.random() == theirs.random()
+    with pytest.raises(IndexError):
+        choice("")
+    with pytest.raises(ValueError):
+        below(0)
 
 
 def test_parallel_workers_write_the_same_bytes(tmp_path: Path) -> None:

@@ -20,7 +20,9 @@ and files are the same whether written by one process or several.
 
 from __future__ import annotations
 
+import bisect
 import gzip as gzip_module
+import itertools
 import json
 import math
 import multiprocessing
@@ -60,7 +62,7 @@ LECTURE_ITEMS: dict[str, int] = {category: items for category, (_, items) in LEC
 MIN_ROWS_PER_FILE = 3  # every file gets at least this many rows when rows allow it
 MAX_BAD_FRACTION = 0.5
 MANIFEST_NAME = "_generated.json"
-GENERATOR_FORMAT = 2  # bump whenever the same arguments start producing different bytes
+GENERATOR_FORMAT = 3  # bump whenever the same arguments start producing different bytes
 
 # Kinds of bad lines (rules section 1), in manifest order. A price string "None" is not one of
 # them: it is how the course's loader shows a null price, so it is generated as a good line.
@@ -415,6 +417,8 @@ OTHER_SNIPPETS = (
 )
 # Images per row (0..15): most of a real row's ~3 KB is image URLs.
 _IMAGE_COUNT_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 10, 11, 11, 10, 8, 6, 4, 3, 2)
+_IMAGE_COUNT_CUMULATIVE = list(itertools.accumulate(_IMAGE_COUNT_WEIGHTS))
+_IMAGE_COUNT_TOTAL = _IMAGE_COUNT_CUMULATIVE[-1] + 0.0
 _LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 _ALNUM_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -701,6 +705,47 @@ def _serialize(
     return text
 
 
+def _fast_draws(
+    rng: random.Random,
+) -> tuple[Callable[[int], int], Callable[[Any], Any], Callable[[int, int], int]]:
+    """`rng.randrange(n)`, `rng.choice(seq)` and `rng.randint(a, b)` drawing exactly what they
+    draw (the same calls of `rng.getrandbits`, as `Random._randbelow` makes them), with fewer
+    Python calls: the generator makes millions of these draws, and they were a quarter of its
+    time. tests/test_generate.py checks them against `random.Random`."""
+    getrandbits = rng.getrandbits
+
+    def below(n: int) -> int:
+        if n <= 0:
+            raise ValueError(f"empty range for below({n})")
+        k = n.bit_length()
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return r
+
+    def choice(seq: Any) -> Any:
+        n = len(seq)
+        if not n:
+            raise IndexError("Cannot choose from an empty sequence")
+        k = n.bit_length()
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return seq[r]
+
+    def randint(a: int, b: int) -> int:
+        n = b - a + 1
+        if n <= 0:
+            raise ValueError(f"empty range for randint({a}, {b})")
+        k = n.bit_length()
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return a + r
+
+    return below, choice, randint
+
+
 class _RowMaker:
     """Good rows of one category, from one random stream (named `stream`, default the
     category)."""
@@ -716,6 +761,7 @@ class _RowMaker:
         self.seed = seed
         self.category = category
         self.rng = random.Random(f"{seed}:{stream or category}")
+        self._below, self._choice, self._randint = _fast_draws(self.rng)
         self.vocab = _vocab(category)
         self.recent: deque[dict[str, Any]] = deque(maxlen=64)
         # Index of the current row in all files: cases planted by index (`_PLANT_*`) run as one
@@ -740,44 +786,47 @@ class _RowMaker:
 
     def model_number(self) -> str:
         rng = self.rng
+        randint = self._randint
         r = rng.random()
         if r < 0.3:
-            return f"{self._code(2, _LETTERS)}-{rng.randint(100, 9999)}{self._code(1, _LETTERS)}"
+            return f"{self._code(2, _LETTERS)}-{randint(100, 9999)}{self._code(1, _LETTERS)}"
         if r < 0.45:
-            return f"SKU{rng.randint(1000000, 9999999)}"
+            return f"SKU{randint(1000000, 9999999)}"
         if r < 0.6:
-            return f"{rng.randint(1000, 99999)}-{rng.randint(10, 999)}"
+            return f"{randint(1000, 99999)}-{randint(10, 999)}"
         if r < 0.75:
-            return f"{self._code(1, _LETTERS)}{rng.randint(10, 999)}"  # short: kept by scrub
+            return f"{self._code(1, _LETTERS)}{randint(10, 999)}"  # short: kept by scrub
         if r < 0.85:
-            return f"{rng.randint(1000, 20000)}mAh"
-        return f"{self._code(3, _LETTERS)}{rng.randint(10000, 999999)}{self._code(2)}"
+            return f"{randint(1000, 20000)}mAh"
+        return f"{self._code(3, _LETTERS)}{randint(10000, 999999)}{self._code(2)}"
 
     def _sentence(self) -> str:
         rng = self.rng
+        choice, randint, below = self._choice, self._randint, self._below
         v = self.vocab
         r = rng.random()
         if r < 0.12:
             return (
-                f"This {rng.choice(v.adjs).lower()} {rng.choice(v.nouns).lower()} is designed "
-                f"for {rng.choice(v.uses)}."
+                f"This {choice(v.adjs).lower()} {choice(v.nouns).lower()} is designed "
+                f"for {choice(v.uses)}."
             )
         if r < 0.2:
             return (
-                f"Made of {rng.choice(_MATERIALS)}, it is {rng.choice(v.adjs).lower()} "
-                "and built to last."
+                f"Made of {choice(_MATERIALS)}, it is {choice(v.adjs).lower()} and built to last."
             )
         if r < 0.26:
-            return f"Package includes {rng.randint(1, 12)} x {rng.choice(v.nouns)}."
+            return f"Package includes {randint(1, 12)} x {choice(v.nouns)}."
         if r < 0.3:
-            return f"Compatible with {rng.choice(v.uses)}; please check the size before ordering."
-        words = rng.choices(v.pool, k=rng.randint(6, 20))
+            return f"Compatible with {choice(v.uses)}; please check the size before ordering."
+        # rng.choices(pool, k=...) drawn the way it draws (floor of random() x len)
+        pool, size, rnd = v.pool, float(len(v.pool)), rng.random
+        words = [pool[int(rnd() * size)] for _ in range(randint(6, 20))]
         if rng.random() < 0.15:
-            words[rng.randrange(len(words))] = rng.choice(v.nouns)
+            words[below(len(words))] = choice(v.nouns)
         if rng.random() < 0.08:
-            words[rng.randrange(len(words))] = self.model_number()
+            words[below(len(words))] = self.model_number()
         sentence = " ".join(words)
-        return sentence[0].upper() + sentence[1:] + rng.choice(".....!")
+        return sentence[0].upper() + sentence[1:] + choice(".....!")
 
     def _paragraph(self, target: int) -> str:
         parts: list[str] = []
@@ -791,55 +840,57 @@ class _RowMaker:
     def _decorate(self, text: str, rate: float) -> str:
         """Plant one edge case (rules 2.5, 2.7, 2.8) at a random word boundary, at `rate`."""
         rng = self.rng
+        choice, randint = self._choice, self._randint
         if rng.random() >= rate:
             return text
         r = rng.random()
         if r < 0.25:  # a run of Unicode whitespace in place of a space
-            snippet = "".join(rng.choices(UNICODE_WHITESPACE, k=rng.randint(1, 3)))
+            snippet = "".join(rng.choices(UNICODE_WHITESPACE, k=randint(1, 3)))
             return _replace_space(rng, text, snippet)
         if r < 0.32:
-            snippet = rng.choice(NOT_WHITESPACE)
+            snippet = choice(NOT_WHITESPACE)
             return _replace_space(rng, text, f" a{snippet}b ")
         if r < 0.42:
-            snippet = rng.choice(SCRUB_CHAR_SNIPPETS)
+            snippet = choice(SCRUB_CHAR_SNIPPETS)
         elif r < 0.52:  # digits that are not ASCII, in long and in short words
-            d = rng.choice(NON_ASCII_DIGITS)
-            n = rng.choice(NUMERIC_NOT_DIGIT)
-            snippet = rng.choice(
+            d = choice(NON_ASCII_DIGITS)
+            n = choice(NUMERIC_NOT_DIGIT)
+            snippet = choice(
                 (f"Volume{d}Max", f"x{d}", f"{d}pk", f"Half{n}Inch", f"Über{d}Größe", f"m{d}")
             )
         elif r < 0.6:
             snippet = self.model_number()
         elif r < 0.68:
-            return _replace_space(rng, text, rng.choice(COMMA_RUNS) + " ")
+            return _replace_space(rng, text, choice(COMMA_RUNS) + " ")
         elif r < 0.8:
-            snippet = rng.choice(CLEANUP_SNIPPETS)
+            snippet = choice(CLEANUP_SNIPPETS)
         elif r < 0.9:
-            snippet = rng.choice(MULTIBYTE)
+            snippet = choice(MULTIBYTE)
         elif r < 0.95:
-            snippet = rng.choice(OTHER_SNIPPETS)
+            snippet = choice(OTHER_SNIPPETS)
         else:
-            snippet = rng.choice(PRICE_IS_SNIPPETS)
+            snippet = choice(PRICE_IS_SNIPPETS)
         return _replace_space(rng, text, f" {snippet} ")
 
     def title(self) -> str:
         rng = self.rng
+        choice = self._choice
         v = self.vocab
         target = int(rng.triangular(20, 200, 75))
-        brand = rng.choice(v.brands) if rng.random() < 0.97 else rng.choice(_EXOTIC_BRANDS)
-        parts = [brand, rng.choice(v.adjs), rng.choice(v.nouns)]
+        brand = choice(v.brands) if rng.random() < 0.97 else choice(_EXOTIC_BRANDS)
+        parts = [brand, choice(v.adjs), choice(v.nouns)]
         extras = [
             lambda: self.model_number(),
-            lambda: f"for {rng.choice(v.uses)}",
-            lambda: f", {rng.choice(v.adjs)}",
-            lambda: f", {rng.choice(_COLORS)}",
-            lambda: rng.choice(("(Pack of 2)", "2 Pack", "4-Pack", "Set of 3", "12 Count")),
-            lambda: f"- {rng.choice(_MATERIALS).title()}",
-            lambda: rng.choice(v.adjs),
+            lambda: f"for {choice(v.uses)}",
+            lambda: f", {choice(v.adjs)}",
+            lambda: f", {choice(_COLORS)}",
+            lambda: choice(("(Pack of 2)", "2 Pack", "4-Pack", "Set of 3", "12 Count")),
+            lambda: f"- {choice(_MATERIALS).title()}",
+            lambda: choice(v.adjs),
         ]
         title = " ".join(parts)
         while len(title) < target:
-            title += " " + rng.choice(extras)()
+            title += " " + choice(extras)()
             title = title.replace(" , ", ", ")
         if len(title) > 200:
             title = title[:200].rsplit(" ", 1)[0]
@@ -848,33 +899,34 @@ class _RowMaker:
 
     def features(self) -> list[str]:
         rng = self.rng
+        choice, randint, below = self._choice, self._randint, self._below
         v = self.vocab
         r = rng.random()
         if r < 0.2:
             count = 0
         elif r < 0.5:
-            count = rng.randint(1, 3)
+            count = randint(1, 3)
         elif r < 0.8:
             count = 5
         else:
-            count = rng.randint(4, 10)
+            count = randint(4, 10)
         lines = []
         for _ in range(count):
             body = self._paragraph(int(min(400, rng.lognormvariate(4.4, 0.55))))
             h = rng.random()
             if h < 0.3:
-                line = f"【{rng.choice(v.headers)}】 {body}"
+                line = f"【{choice(v.headers)}】 {body}"
             elif h < 0.5:
-                line = f"{rng.choice(v.headers)}: {body}"
+                line = f"{choice(v.headers)}: {body}"
             elif h < 0.58:
                 line = f"✔ {body}"
             elif h < 0.62:
-                line = f"{rng.choice(v.headers)} - {body}"
+                line = f"{choice(v.headers)} - {body}"
             else:
                 line = body
             lines.append(self._decorate(line, 0.08))
         if count and rng.random() < 0.02:  # empty and blank feature lines
-            lines.insert(rng.randrange(len(lines) + 1), rng.choice(("", " ", "\n")))
+            lines.insert(below(len(lines) + 1), choice(("", " ", "\n")))
         if not count and rng.random() < 0.05:
             # [""]: rules 2.3 adds "\n" for any feature lines, the course only for a non-empty
             # join; either way the row must get through
@@ -883,50 +935,50 @@ class _RowMaker:
 
     def description(self) -> list[str]:
         rng = self.rng
+        choice, randint, below = self._choice, self._randint, self._below
         r = rng.random()
         if r < 0.55:
             count = 0
         elif r < 0.87:
             count = 1
         else:
-            count = rng.randint(2, 6)
+            count = randint(2, 6)
         lines = []
         for _ in range(count):
             line = self._paragraph(int(min(2500, rng.lognormvariate(5.3, 0.9))))
             lines.append(self._decorate(line, 0.12))
         if count and rng.random() < 0.03:
-            lines.insert(
-                rng.randrange(len(lines) + 1), rng.choice(("", "  ", "Product Description"))
-            )
+            lines.insert(below(len(lines) + 1), choice(("", "  ", "Product Description")))
         return lines
 
     def details(self, scale: float = 1.0) -> Any:
         """A details object; `scale` < 1 makes a sparse one (fewer keys)."""
         rng = self.rng
+        choice, randint = self._choice, self._randint
         v = self.vocab
         d: dict[str, Any] = {}
-        brand = rng.choice(v.brands) if rng.random() < 0.9 else rng.choice(_EXOTIC_BRANDS)
+        brand = choice(v.brands) if rng.random() < 0.9 else choice(_EXOTIC_BRANDS)
 
         def maybe(p: float, key: str, value: Callable[[], Any]) -> None:
             if rng.random() < p * scale:
                 d[key] = value()
 
         def dims() -> str:
-            a, b, c = (round(rng.uniform(0.5, 40), rng.choice((0, 1, 2))) for _ in range(3))
+            a, b, c = (round(rng.uniform(0.5, 40), choice((0, 1, 2))) for _ in range(3))
             if rng.random() < 0.2:
                 return f'{a}"L x {b}"W x {c}"H'
             return f"{a} x {b} x {c} inches"
 
         def weight() -> str:
-            unit = rng.choice(("pounds", "Pounds", "ounces", "Ounces", "Kilograms", "Grams"))
-            return f"{round(rng.uniform(0.05, 60), rng.choice((1, 2)))} {unit}"
+            unit = choice(("pounds", "Pounds", "ounces", "Ounces", "Kilograms", "Grams"))
+            return f"{round(rng.uniform(0.05, 60), choice((1, 2)))} {unit}"
 
         def rank() -> dict[str, Any]:
-            ranks: dict[str, Any] = {v.path[0]: rng.randint(1, 3_000_000)}
-            for sub in rng.sample(v.path[1:], rng.randint(0, 2)):
-                ranks[sub] = rng.randint(1, 90_000)
+            ranks: dict[str, Any] = {v.path[0]: randint(1, 3_000_000)}
+            for sub in rng.sample(v.path[1:], randint(0, 2)):
+                ranks[sub] = randint(1, 90_000)
             if rng.random() < 0.05:
-                ranks["nested"] = {"deeper": {"rank": rng.randint(1, 99)}}
+                ranks["nested"] = {"deeper": {"rank": randint(1, 99)}}
             return ranks
 
         maybe(0.8, "Brand", lambda: brand)
@@ -934,47 +986,47 @@ class _RowMaker:
         maybe(0.5, "Product Dimensions", dims)
         maybe(0.55, "Item Weight", weight)
         maybe(0.45, "Item model number", self.model_number)
-        maybe(0.2, "Is Discontinued By Manufacturer", lambda: rng.choice(("No", "No", "Yes")))
+        maybe(0.2, "Is Discontinued By Manufacturer", lambda: choice(("No", "No", "Yes")))
         maybe(
             0.55,
             "Date First Available",
-            lambda: f"{rng.choice(_MONTHS)} {rng.randint(1, 28)}, {rng.randint(2003, 2023)}",
+            lambda: f"{choice(_MONTHS)} {randint(1, 28)}, {randint(2003, 2023)}",
         )
         maybe(0.25, "Manufacturer Part Number", self.model_number)
-        maybe(0.3, "Color", lambda: rng.choice(_COLORS))
-        maybe(0.25, "Material", lambda: rng.choice(_MATERIALS).title())
+        maybe(0.3, "Color", lambda: choice(_COLORS))
+        maybe(0.25, "Material", lambda: choice(_MATERIALS).title())
         for key in v.keys:
-            maybe(0.15, key, lambda: rng.choice(v.adjs))
+            maybe(0.15, key, lambda: choice(v.adjs))
         maybe(
             0.25,
             "Batteries Required?",
-            lambda: rng.choice(("No", "No", "No", "Yes", "Yes, 2 AA", "no")),
+            lambda: choice(("No", "No", "No", "Yes", "Yes, 2 AA", "no")),
         )
-        maybe(0.15, "Batteries Included?", lambda: rng.choice(("No", "Yes", "No")))
+        maybe(0.15, "Batteries Included?", lambda: choice(("No", "Yes", "No")))
         maybe(
             0.2,
             "Number of Items",
-            lambda: rng.choice((rng.randint(1, 50), str(rng.randint(1, 12)), _raw("2.0"))),
+            lambda: choice((randint(1, 50), str(randint(1, 12)), _raw("2.0"))),
         )
         maybe(0.25, "Package Dimensions", dims)
-        maybe(0.15, "Country of Origin", lambda: rng.choice(_COUNTRIES))
+        maybe(0.15, "Country of Origin", lambda: choice(_COUNTRIES))
         maybe(0.35, "Best Sellers Rank", rank)
         maybe(
             0.08,
             "Customer Reviews",
-            lambda: {"ratings_count": rng.randint(1, 50_000), "stars": _raw("4.50")},
+            lambda: {"ratings_count": randint(1, 50_000), "stars": _raw("4.50")},
         )
         maybe(
             0.06,
             "UPC",
-            lambda: rng.choice((f"0{rng.randint(10**10, 10**11)}", _raw(rng.choice(RAW_NUMBERS)))),
+            lambda: choice((f"0{randint(10**10, 10**11)}", _raw(choice(RAW_NUMBERS)))),
         )
         if rng.random() < 0.06:  # every JSON number form, written literally
-            d[rng.choice(("Units", "Item Package Quantity", "Wattage", "Rating"))] = _raw(
-                rng.choice(RAW_NUMBERS)
+            d[choice(("Units", "Item Package Quantity", "Wattage", "Rating"))] = _raw(
+                choice(RAW_NUMBERS)
             )
         if rng.random() < 0.04:  # values that fight the removal list and the renderer
-            d[rng.choice(("Note", "Größe", "Ratio", "Style"))] = rng.choice(
+            d[choice(("Note", "Größe", "Ratio", "Style"))] = choice(
                 (
                     "ItItemem NumNumberber of Items",
                     "line1\tline2",
@@ -992,6 +1044,7 @@ class _RowMaker:
     def price(self) -> Any:
         """A price value; `_MISSING` means no price key at all."""
         rng = self.rng
+        choice = self._choice
         planted = self._planted(self.price_every)
         r = rng.random()
         if planted is not None:
@@ -1003,7 +1056,7 @@ class _RowMaker:
         elif r < self.no_price + _PRICE_BELOW_RANGE:
             value = round(rng.uniform(0.01, 0.49), 2)
         elif r < self.no_price + _PRICE_BELOW_RANGE + _PRICE_ABOVE_RANGE:
-            value = round(rng.uniform(1000, 5000), rng.choice((0, 2)))
+            value = round(rng.uniform(1000, 5000), choice((0, 2)))
         else:
             value = self._price_in_range()
         f = rng.random()
@@ -1012,16 +1065,16 @@ class _RowMaker:
         if f < 0.95 and value == int(value):
             return _raw(str(int(value)))  # an integer JSON number
         if f < 0.955 and value >= 1:
-            return _raw(_exponent_form(value, rng.choice(("e", "E", "e+", "E+"))))
+            return _raw(_exponent_form(value, choice(("e", "E", "e+", "E+"))))
         if f < 0.958:
-            return rng.choice(OUT_OF_RANGE_PRICE_STRINGS)
+            return choice(OUT_OF_RANGE_PRICE_STRINGS)
         text = f"{value:.2f}"
         g = rng.random()
         if g < 0.5:
             return text
         if g < 0.75:
             return f" {text} "
-        return rng.choice(
+        return choice(
             (
                 f"\t{text}\n",
                 f"+{text}",
@@ -1059,7 +1112,8 @@ class _RowMaker:
 
     def images(self) -> list[dict[str, Any]]:
         rng = self.rng
-        count = rng.choices(range(16), weights=_IMAGE_COUNT_WEIGHTS)[0]
+        # rng.choices(range(16), weights=_IMAGE_COUNT_WEIGHTS)[0], as it draws it
+        count = bisect.bisect(_IMAGE_COUNT_CUMULATIVE, rng.random() * _IMAGE_COUNT_TOTAL, 0, 15)
         table = _byte_table(_ALNUM)
         base = "https://m.media-amazon.com/images/I/"
         out = []
@@ -1079,21 +1133,23 @@ class _RowMaker:
 
     def videos(self) -> list[dict[str, Any]]:
         rng = self.rng
+        choice, randint = self._choice, self._randint
         if rng.random() < 0.8:
             return []
         return [
             {
-                "title": f"{rng.choice(self.vocab.nouns)} review",
+                "title": f"{choice(self.vocab.nouns)} review",
                 "url": f"https://www.amazon.com/vdp/{self._code(32, _HEX)}?ref=dp_vse_rvc_0",
-                "user_id": rng.choice(("", f"/shop/{self._code(8, _ALNUM).lower()}")),
+                "user_id": choice(("", f"/shop/{self._code(8, _ALNUM).lower()}")),
             }
-            for _ in range(rng.randint(1, 3))
+            for _ in range(randint(1, 3))
         ]
 
     # -- rows
 
     def _text_fields(self, sparse: bool) -> tuple[str, list[str], list[str]]:
         rng = self.rng
+        randint, below = self._randint, self._below
         family = rng.random()
         if family < 0.015 and self.recent:  # duplicate title, own text (dedup = title)
             return rng.choice(self.recent)["title"], self.features(), self.description()
@@ -1101,9 +1157,7 @@ class _RowMaker:
             old = rng.choice(self.recent)
             return old["title"], list(old["features"]), list(old["description"])
         if family < 0.03:  # a product shared by every category (cross-file duplicates)
-            title, features, description = _shared_product(
-                self.seed, rng.randrange(_SHARED_PRODUCTS)
-            )
+            title, features, description = _shared_product(self.seed, below(_SHARED_PRODUCTS))
             return title, list(features), list(description)
         title = self.title()
         if family < 0.06:  # a run of multi-byte characters around the 160-token cut
@@ -1111,29 +1165,31 @@ class _RowMaker:
         if family < 0.07:  # long single-token words: the 1120-character cut shows in the text
             return title[:60], [], [self._long_words_line()]
         if sparse:  # a thin listing: a few features at most, no description
-            return title, self.features()[: rng.randint(0, 2)], []
+            return title, self.features()[: randint(0, 2)], []
         return title, self.features(), self.description()
 
     def _multibyte_near_token_cut(self) -> str:
         rng = self.rng
-        head = self._paragraph(rng.randint(450, 800))
-        run = "".join(rng.choices(_MULTIBYTE_RUN, k=rng.randint(20, 60)))
+        randint = self._randint
+        head = self._paragraph(randint(450, 800))
+        run = "".join(rng.choices(_MULTIBYTE_RUN, k=randint(20, 60)))
         return f"{head} {run} {self._paragraph(400)}"
 
     def _long_words_line(self) -> str:
         rng = self.rng
+        choice = self._choice
         share = rng.uniform(0.15, 0.3)  # ~half of these rows end within 150-160 tokens
         words = [
-            rng.choice(_LONG_WORDS) if rng.random() < share else rng.choice(_FILLER)
-            for _ in range(300)
+            choice(_LONG_WORDS) if rng.random() < share else choice(_FILLER) for _ in range(300)
         ]
         line = " ".join(words)
         cut = _defaults()["ceiling_chars"] - 1  # the last kept character
-        edge = rng.choice(("😀", "👨\u200d👩\u200d👧", "e\u0301", "中文", "🇺🇸"))
+        edge = choice(("😀", "👨\u200d👩\u200d👧", "e\u0301", "中文", "🇺🇸"))
         return line[:cut] + edge + line[cut:]
 
     def row(self) -> dict[str, Any]:
         rng = self.rng
+        choice, randint = self._choice, self._randint
         v = self.vocab
         self.index += 1
         self.planted_kind = None
@@ -1159,7 +1215,7 @@ class _RowMaker:
             else:
                 details = self.details(0.4 if sparse else 1.0)
         row: dict[str, Any] = {
-            "main_category": rng.choice(v.main) if rng.random() < 0.96 else None,
+            "main_category": choice(v.main) if rng.random() < 0.96 else None,
             "title": title,
             "average_rating": round(min(5.0, max(1.0, rng.gauss(4.3, 0.6))), 1),
             "rating_number": int(rng.lognormvariate(3.5, 1.8)) + 1 if rng.random() < 0.97 else None,
@@ -1168,11 +1224,9 @@ class _RowMaker:
             "price": price,
             "images": self.images(),
             "videos": self.videos(),
-            "store": rng.choice(v.brands) if rng.random() < 0.93 else None,
+            "store": choice(v.brands) if rng.random() < 0.93 else None,
             "categories": (
-                [v.path[0], *rng.sample(v.path[1:], rng.randint(1, 3))]
-                if rng.random() < 0.5
-                else []
+                [v.path[0], *rng.sample(v.path[1:], randint(1, 3))] if rng.random() < 0.5 else []
             ),
             "details": details,
             "parent_asin": "B0" + self._code(8),
@@ -1249,7 +1303,9 @@ _TEXT_KEPT: dict[str, float] = {
     "Tools_and_Home_Improvement": 0.578,
     "Cell_Phones_and_Accessories": 0.593,
     "Toys_and_Games": 0.581,
-    "Appliances": 0.578,
+    # re-measured: 0.578 on 20,000 rows left Appliances 1.2% under the lecture's rate, pooled
+    # over 316,099 rows (a full-size run, two 100,000-row streams, two 1M runs)
+    "Appliances": 0.571,
     "Musical_Instruments": 0.573,
 }
 _SPARSE_SHARE = 0.10  # thin listings: a few features at most, no description

@@ -350,3 +350,25 @@ def test_readme_lists_every_flag_of_every_command() -> None:
             for flag in action.option_strings:
                 if flag.startswith("--") and flag not in ("--help", "--debug"):
                     assert flag in rows[name], (name, flag)
+
+
+def test_a_large_input_gets_the_larger_memory_cap_unless_one_is_set(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pricer.build import LARGE_INPUT_BYTES, MEMORY_ENV, memory_env
+
+    monkeypatch.delenv(MEMORY_ENV, raising=False)
+    assert memory_env(LARGE_INPUT_BYTES) == {}
+    assert memory_env(LARGE_INPUT_BYTES + 1) == {MEMORY_ENV: "4GB"}
+    assert "memory cap is 4GB" in capsys.readouterr().err
+    monkeypatch.setenv(MEMORY_ENV, "2GB")
+    assert memory_env(LARGE_INPUT_BYTES * 4) == {}
+
+
+def test_running_out_of_memory_names_the_cap_to_raise() -> None:
+    from pricer.build import _cause
+
+    line = _cause(
+        "Out of Memory Error: failed to allocate data of size 16.0 MiB (1.3 GiB/1.3 GiB used)"
+    )
+    assert line.startswith("Out of Memory Error") and "PRICER_MEMORY_LIMIT=8GB" in line

@@ -53,6 +53,27 @@ def dbt_env(db_path: Path, threads: int) -> dict[str, str]:
     return {"PRICER_DB": str(db_path), "PRICER_THREADS": str(threads)}
 
 
+# DuckDB's memory cap is PRICER_MEMORY_LIMIT (profiles.yml, default 1500MB). A build of more
+# raw bytes than LARGE_INPUT_BYTES gets LARGE_INPUT_MEMORY_LIMIT unless the variable is set:
+# with 1500MB a build of the full 8.3M rows (26 GB) ran out of memory while tokenizing, with
+# 4GB it completed (README, Full-size run).
+LARGE_INPUT_BYTES = 8_000_000_000
+LARGE_INPUT_MEMORY_LIMIT = "4GB"
+MEMORY_ENV = "PRICER_MEMORY_LIMIT"
+
+
+def memory_env(raw_bytes: int) -> dict[str, str]:
+    """The memory cap to pass for raw files of this size: {} (profiles.yml's default, or
+    what the user set), or the larger cap of a large input."""
+    if MEMORY_ENV in os.environ or raw_bytes <= LARGE_INPUT_BYTES:
+        return {}
+    database.warn(
+        f"{raw_bytes / 1e9:.1f} GB of raw files: DuckDB's memory cap is "
+        f"{LARGE_INPUT_MEMORY_LIMIT} for this build (set {MEMORY_ENV} to choose it)"
+    )
+    return {MEMORY_ENV: LARGE_INPUT_MEMORY_LIMIT}
+
+
 def log_dir() -> Path:
     """Where dbt writes dbt.log: $DBT_LOG_PATH, else logs/ in knobs.work_dir()."""
     return Path(os.environ.get("DBT_LOG_PATH") or knobs.work_dir() / "logs")
@@ -286,6 +307,7 @@ def build(
                 )
             else:
                 env = dbt_env(work.path, threads)
+                env.update(memory_env(sum(raw.path.stat().st_size for raw in files)))
                 if plan.read_files is not None:
                     env[READ_ONLY_ENV] = json.dumps(plan.read_files)
                 run = run_dbt(args, env, verbose=verbose)
@@ -371,8 +393,14 @@ _STREAM_FAILURE = re.compile(r"reading the stream registered as '[^']*' failed: 
 
 
 def _cause(message: str) -> str:
-    """The first line of a node's failure, with a raw file's read error unwrapped."""
+    """The first line of a node's failure, with a raw file's read error unwrapped, and for
+    DuckDB running out of memory the variable that raises its cap."""
     text = " ".join(message.split())
+    if "Out of Memory Error" in text:
+        return (
+            f"{_one_line(message)} (DuckDB's memory cap is {MEMORY_ENV}: raise it, e.g. "
+            f"{MEMORY_ENV}=8GB pricer build ...)"
+        )
     match = _STREAM_FAILURE.search(text)
     if match:
         text = text[match.end() :].split(" Detail: Python exception", 1)[0]

@@ -21,9 +21,10 @@ EPILOG = """exit codes:
 Every failure prints one line on stderr; add --debug for the traceback.
 
 environment:
-  PRICER_MEMORY_LIMIT   DuckDB's memory cap for a build (default 1500MB, profiles.yml);
-                        DuckDB spills to disk past it. Raise it (e.g. 4GB) for very long
-                        raw lines or large folders, lower it on a small machine.
+  PRICER_MEMORY_LIMIT   DuckDB's memory cap for a build (default 1500MB, profiles.yml; 4GB
+                        for more than 8 GB of raw files); DuckDB spills to disk past it.
+                        Raise it (e.g. 8GB) for very long raw lines, lower it on a small
+                        machine.
   PRICER_THREADS        set by --threads; DBT_LOG_PATH, DBT_TARGET_PATH: dbt's log and
                         target folders (default logs/ and target/ in the checkout, or in
                         the working directory with the project installed in the package)

@@ -42,8 +42,9 @@ Output: one line per model, then the funnel (raw rows, rejects by reason, each r
 survivors, items, sample, splits). dbt's own log goes to DBT_LOG_PATH/dbt.log (default
 logs/dbt.log); --verbose shows it on the terminal too.
 
-Memory: DuckDB's cap is PRICER_MEMORY_LIMIT (default 1500MB; it spills to disk past it),
-e.g. PRICER_MEMORY_LIMIT=4GB pricer build ... for very long raw lines."""
+Memory: DuckDB's cap is PRICER_MEMORY_LIMIT (default 1500MB, 4GB for more than 8 GB of raw
+files; it spills to disk past it), e.g. PRICER_MEMORY_LIMIT=8GB pricer build ... for very long
+raw lines."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -175,3 +175,20 @@ def test_plain_dbt_build_keeps_the_incremental_models_right(
             assert differ == 0 and rows > 0, (table, differ, rows)
     finally:
         con.close()
+
+
+def test_a_file_and_a_staging_knob_changed_together_read_every_file(
+    capsys: pytest.CaptureFixture[str], raw: Path, tmp_path: Path
+) -> None:
+    """A staging knob makes every file's rows stale, so the rebuild must not be told to scan
+    the changed file alone: it reads every file and equals a fresh build."""
+    local = _copy_raw(raw, tmp_path / "raw")
+    db = tmp_path / "pricer.duckdb"
+    _build(capsys, local, db)
+    first = sorted(local.glob("meta_*"))[0]
+    first.write_bytes(first.read_bytes() + b'{"title": "late", "price": 3}\n')
+    err = _build(capsys, local, db, "--set", "min_price=2")
+    assert f"changed {first.name}" in err and "read every raw file" in err, err
+    fresh = tmp_path / "fresh.duckdb"
+    _build(capsys, local, fresh, "--set", "min_price=2", "--full-refresh")
+    assert _export(db, tmp_path / "inc") == _export(fresh, tmp_path / "fresh")

@@ -110,13 +110,21 @@ def test_a_file_change_with_a_staging_knob_change_reads_every_file() -> None:
     """The hint that spares the unchanged files holds only while their rows' keys hold."""
     manifest = vars_by_node(_manifest(), KNOWN)
     rules = {"min_price": {"stage": "rows"}, "slot_cap": {}}
-    same = _inputs(knob_rules=rules)
+    same = _inputs()
     files = {"meta_A.jsonl": "10:2"}
-    with_stage = {**_inputs(knob_rules=rules, min_price=1.0), "raw_files": files}
-    both = plan(same, with_stage, manifest)
+    with_stage = {**_inputs(min_price=1.0), "raw_files": files}
+    both = plan(same, with_stage, manifest, rules)
     assert both.read_files is None and both.select == ["knobs", "stg", "stg_meta__rows"]
-    sampling = {**_inputs(knob_rules=rules, slot_cap=10), "raw_files": files}
-    assert plan(same, sampling, manifest).read_files == ["meta_A.jsonl"]
+    sampling = {**_inputs(slot_cap=10), "raw_files": files}
+    assert plan(same, sampling, manifest, rules).read_files == ["meta_A.jsonl"]
+
+
+def test_the_project_marks_the_staging_knobs() -> None:
+    """What build.py passes as `rules`: the stages live in knob_rules, which default_vars
+    leaves out (so a plan must not look for them among the recorded vars)."""
+    rules = knobs.knob_rules()
+    assert rules["min_price"]["stage"] == "rows" and rules["min_chars"]["stage"] == "items"
+    assert "stage" not in rules["slot_cap"] and "knob_rules" not in knobs.default_vars()
 
 
 def test_the_key_macro_is_not_a_var_reader() -> None:

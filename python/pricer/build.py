@@ -282,7 +282,10 @@ def build(
     if not (full_refresh or partial or then is not None or engine != "duckdb"):
         previous = _last_complete_record(db_path)
         plan = incremental.plan(
-            (previous or {}).get("inputs"), inputs, (previous or {}).get("var_readers")
+            (previous or {}).get("inputs"),
+            inputs,
+            (previous or {}).get("var_readers"),
+            knobs.knob_rules(),
         )
         if plan.nothing:
             result = BuildResult(db_path, time.perf_counter() - started)

@@ -152,9 +152,12 @@ def plan(
     previous: dict[str, Any] | None,
     current: dict[str, Any],
     readers: dict[str, Iterable[str]] | None,
+    rules: dict[str, dict[str, Any]] | None = None,
 ) -> Plan:
-    """What to run, given the recorded inputs of the last complete build (None: none) and
-    the vars each node reads (`vars_by_node` of that build's manifest, recorded with it)."""
+    """What to run, given the recorded inputs of the last complete build (None: none), the
+    vars each node reads (`vars_by_node` of that build's manifest, recorded with it) and the
+    knob rules (`knobs.knob_rules()`: a knob with a `stage` shapes the incremental models'
+    rows, so a change of it makes every raw file's rows stale)."""
     if not previous:
         return Plan(full=True, reasons=["no previous complete build"])
     reasons: list[str] = []
@@ -196,7 +199,7 @@ def plan(
         name for name, used in readers.items() if changed & set(used) or (_ANY in used and changed)
     } | set(changed_seeds)
     read_files: list[str] | None = None
-    rules = current["vars"].get("knob_rules") or {}
+    rules = rules or {}
     staged = any(isinstance(rules.get(n), dict) and rules[n].get("stage") for n in changed)
     if files_changed:
         select.add("stg_meta__rows")

@@ -1,6 +1,6 @@
 """The floor of the benchmark: tokenize only the final kept texts, nothing else.
 
-Reads the item texts of the items a pricer build kept (``int_items_scrubbed.item_text`` of the
+Reads the item texts of the items a pricer build kept (``int_items_scrubbed.scrubbed_text`` of the
 rows in ``items``) into memory, untimed, then times loading the fastest exact tokenizer
 (pricer.tokenizer's default backend for the Llama-3 knob, ``load_tokenizer``) and one
 ``encode_flat`` of all texts on `--workers` native threads. When ``pricer.tokenizer`` has no
@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 
 TEXTS_SQL = """
-select scrubbed.item_text
+select scrubbed.scrubbed_text
 from int_items_scrubbed as scrubbed
 semi join items on scrubbed.item_key = items.item_key
 """

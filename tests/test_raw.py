@@ -147,3 +147,22 @@ def test_scan_warns_of_near_misses_empty_and_utf16_files_and_missing_categories(
     assert "meta_Automotive.jsonl: empty file" in text
     assert "meta_Electronics.jsonl: looks like UTF-16" in text
     assert scan.missing_categories == ["Toys"]
+
+
+def test_attach_raw_puts_the_raw_files_back_behind_a_built_database(built_project) -> None:
+    """The views over the raw files answer outside dbt once attach_raw registers them: every
+    raw line (as many as the staged rows and rejects) and one row per file."""
+    import duckdb
+
+    from pricer.duckdb_plugin import attach_raw
+
+    con = duckdb.connect(str(built_project.db_path), read_only=True)
+    try:
+        attach_raw(con, built_project.raw_dir)
+        lines = con.sql("select count(*) from stg_meta__lines").fetchall()[0][0]
+        rows = con.sql("select count(*) from stg_meta__rows").fetchall()[0][0]
+        files = con.sql("select count(*) from raw.meta_files").fetchall()[0][0]
+    finally:
+        con.close()
+    assert lines == rows > 0
+    assert files == len(list(built_project.raw_dir.glob("meta_*")))

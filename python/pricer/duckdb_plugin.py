@@ -50,19 +50,24 @@ def attach_raw(con: Any, raw_dir: str | Path) -> None:
         attach_raw(con, "data/default")
         con.sql("from stg_meta__other_fields limit 5")
     """
+    lines = _source_object(con, "meta_lines")
+    if lines is None:
+        raise ValueError("this database has no raw.meta_lines view: was it built by pricer?")
+    known = [category.name for category in knobs.categories()]
+    con.register(lines, RawLines(find_raw_files(raw_dir, known)))
+    files = _source_object(con, "meta_files")  # builds before per-file reuse have none
+    if files is not None:
+        con.register(files, RawFiles(raw_dir, known))
+
+
+def _source_object(con: Any, view: str) -> str | None:
+    """The name of the Python object the source view raw.<view> reads (None: no such view)."""
     rows = con.sql(
-        "select sql from duckdb_views() where schema_name = 'raw' and view_name = 'meta_lines'"
+        "select sql from duckdb_views() where schema_name = 'raw' and view_name = ?", params=[view]
     ).fetchall()
     if not rows:
-        raise ValueError("this database has no raw.meta_lines view: was it built by pricer?")
+        return None
     match = re.search(r"from\s+\"?(\w+)\"?\s*;?\s*$", rows[0][0], re.IGNORECASE)
     if match is None:
         raise ValueError(f"cannot read the raw source view: {rows[0][0]}")
-    known = [category.name for category in knobs.categories()]
-    con.register(match.group(1), RawLines(find_raw_files(raw_dir, known)))
-    files = con.sql(
-        "select sql from duckdb_views() where schema_name = 'raw' and view_name = 'meta_files'"
-    ).fetchall()
-    found = re.search(r"from\s+\"?(\w+)\"?\s*;?\s*$", files[0][0], re.IGNORECASE) if files else None
-    if found is not None:
-        con.register(found.group(1), RawFiles(raw_dir, known))
+    return match.group(1)

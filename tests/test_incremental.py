@@ -47,14 +47,15 @@ def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("change", "runs", "skips"),
+    ("change", "runs", "skips", "parse_reused"),
     [
-        # a sampling knob: only what follows the items
-        (["--set", "slot_cap=20"], "int_items_sampled+", "int_items_tokenized"),
+        # a sampling knob: only what follows the items, on the last build's parse
+        (["--set", "slot_cap=20"], "int_items_sampled+", "int_items_tokenized", True),
         # the dedup knob
-        (["--set", "dedup=title"], "int_items_deduplicated+", "int_items_tokenized"),
-        # an item rule: from that rule on (the tokenized items again), staging reused
-        (["--set", "min_chars=400"], "int_items_described+", "stg_meta__rows"),
+        (["--set", "dedup=title"], "int_items_deduplicated+", "int_items_tokenized", True),
+        # an item rule: from that rule on (the tokenized items again), staging reused; the
+        # Python model's config renders it, so dbt parses again
+        (["--set", "min_chars=400"], "int_items_described+", "stg_meta__rows", False),
     ],
 )
 def test_a_knob_change_runs_what_it_touches_and_equals_a_fresh_build(
@@ -64,6 +65,7 @@ def test_a_knob_change_runs_what_it_touches_and_equals_a_fresh_build(
     change: list[str],
     runs: str,
     skips: str,
+    parse_reused: bool,
 ) -> None:
     db = tmp_path / "pricer.duckdb"
     _build(capsys, raw, db)
@@ -72,6 +74,7 @@ def test_a_knob_change_runs_what_it_touches_and_equals_a_fresh_build(
     err = _build(capsys, raw, db, *change)
     out = capsys.readouterr().out
     assert "incremental:" in err and runs in err, err
+    assert ("dbt's parse of the project reused" in err) == parse_reused, err
     assert f" {skips} " not in out, out  # the model lines of the run
     fresh = tmp_path / "fresh.duckdb"
     _build(capsys, raw, fresh, *change, "--full-refresh")

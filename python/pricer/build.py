@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from pricer import database, incremental, knobs
+from pricer import database, incremental, knobs, parse_cache
 from pricer.constants import DEFAULT_DB, DEFAULT_SPARK_DIR, SPLIT_SIZES_TEST, SPLITS
 from pricer.errors import Interrupted, PricerError, UsageError
 from pricer.raw import READ_ONLY_ENV, find_raw_files, scan_raw_dir
@@ -121,11 +121,14 @@ class DbtRun:
     warned_tests: list[str]
 
 
-def run_dbt(args: list[str], env: dict[str, str], *, verbose: bool = False) -> DbtRun:
+def run_dbt(
+    args: list[str], env: dict[str, str], *, verbose: bool = False, manifest: Any = None
+) -> DbtRun:
     """Run dbt in this process (so Python models' progress reaches this terminal).
 
     dbt's own log goes to log_dir()/dbt.log; its console output only with verbose. Colours
-    only on a terminal."""
+    only on a terminal. `manifest`: a parse of the project to use instead of parsing it
+    (pricer.parse_cache)."""
     from dbt.cli.main import dbtRunner
 
     project = knobs.project_dir()
@@ -147,7 +150,7 @@ def run_dbt(args: list[str], env: dict[str, str], *, verbose: bool = False) -> D
     if project == knobs.INSTALLED_PROJECT:  # dbt would write its .user.yml beside profiles.yml
         flags.append("--no-send-anonymous-usage-stats")
     try:
-        result = dbtRunner(callbacks=[progress]).invoke(
+        result = dbtRunner(manifest=manifest, callbacks=[progress]).invoke(
             [*flags, *args, "--project-dir", str(project), "--profiles-dir", str(project)]
         )
     finally:
@@ -279,6 +282,7 @@ def build(
     files = find_raw_files(raw_dir, [c.name for c in knobs.categories()])
     inputs = incremental.inputs_of({**knobs.default_vars(), **dbt_vars}, project, files)
     plan = incremental.Plan(full=True, reasons=["--full-refresh" if full_refresh else "asked"])
+    previous: dict[str, Any] | None = None
     if not (full_refresh or partial or then is not None or engine != "duckdb"):
         previous = _last_complete_record(db_path)
         plan = incremental.plan(
@@ -303,17 +307,31 @@ def build(
             args += ["--select", " ".join(["stg_meta__lines", *(f"{n}+" for n in plan.select)])]
         if exclude:
             args += ["--exclude", exclude]
+        reused: Any = None
+        parse: dict[str, Any] | None = None
+        var_readers: dict[str, list[str]] | None = None
         try:
             if engine == "spark":
                 run = _build_on_spark(
                     args, raw_dir, dbt_vars, work.path, threads, spark_dir, master, verbose
                 )
+                var_readers = _var_readers(dbt_vars)
             else:
                 env = dbt_env(work.path, threads)
                 env.update(memory_env(sum(raw.path.stat().st_size for raw in files)))
                 if plan.read_files is not None:
                     env[READ_ONLY_ENV] = json.dumps(plan.read_files)
-                run = run_dbt(args, env, verbose=verbose)
+                if previous is not None and not plan.full:
+                    reused = parse_cache.load(
+                        target_dir(), previous.get("parse"), inputs, knobs.knob_rules(), env
+                    )
+                run = run_dbt(args, env, verbose=verbose, manifest=reused)
+                if reused is not None:
+                    parse, var_readers = previous["parse"], previous.get("var_readers")
+                else:
+                    parse = parse_cache.save(target_dir(), inputs)
+                    var_readers = _var_readers(dbt_vars)
+                plan.parse_reused = reused is not None
             warned = list(run.warned_tests)
             if then is not None:
                 warned += then(work.path, dbt_vars).warned_tests
@@ -339,7 +357,8 @@ def build(
                     or None,
                     raw_dir=str(raw_dir),
                     inputs=inputs,
-                    var_readers=_var_readers(dbt_vars),
+                    var_readers=var_readers,
+                    parse=parse,
                 )
             )
         except KeyboardInterrupt:
@@ -514,6 +533,8 @@ def print_summary(result: BuildResult) -> None:
             read = f"read {', '.join(plan.read_files)}; every other raw file's rows reused"
         else:
             read = "read no raw file; every other raw file's rows reused"
+        if plan.parse_reused:
+            read += "; dbt's parse of the project reused"
         print(
             f"incremental: {'; '.join(plan.reasons)}: ran "
             f"{', '.join(n + '+' for n in plan.select)} on a copy of the last build; {read}",

@@ -58,6 +58,8 @@ class Plan:
     # Whether it tokenizes (a raw file or a knob of staging or the item rules changed): the
     # build loads the tokenizer up front only then.
     tokenizes: bool = False
+    # Whether dbt ran on the last build's parse of the project (pricer.parse_cache).
+    parse_reused: bool = False
 
     def __post_init__(self) -> None:
         self.tokenizes = self.tokenizes or self.full

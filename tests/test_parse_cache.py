@@ -1,0 +1,157 @@
+"""Issue 15: a rebuild after a sampling knob changed reuses dbt's parse of the project
+(pricer.parse_cache). That is right only because no parse reads a knob without a `stage`:
+these tests parse the project with every such knob changed and compare the manifests, and
+check each condition under which a saved parse must not be reused."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pricer import incremental, knobs, parse_cache
+from pricer.build import dbt_env, run_dbt
+
+# Parts of a manifest that describe the parse; created_at differs from one parse to the next.
+_SECTIONS = (
+    "nodes",
+    "sources",
+    "macros",
+    "exposures",
+    "metrics",
+    "groups",
+    "semantic_models",
+    "saved_queries",
+    "unit_tests",
+    "disabled",
+    "docs",
+    "selectors",
+    "parent_map",
+    "child_map",
+)
+
+
+def _without_times(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_times(v) for k, v in value.items() if k != "created_at"}
+    if isinstance(value, list):
+        return [_without_times(v) for v in value]
+    return value
+
+
+def _parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tag: str, dbt_vars: dict) -> dict:
+    target = tmp_path / f"target-{tag}"
+    monkeypatch.setenv("DBT_TARGET_PATH", str(target))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    run_dbt(
+        ["parse", "--no-partial-parse", "--vars", json.dumps(dbt_vars)],
+        dbt_env(tmp_path / "parse.duckdb", 2),
+    )
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    return {name: _without_times(manifest.get(name)) for name in _SECTIONS}
+
+
+def _other_value(rule: dict[str, Any], value: Any, variant: int) -> Any:
+    """A value of the knob's type other than `value` (variant 0 or 1: two different ones)."""
+    kind = rule.get("type")
+    if "one_of" in rule:
+        others = [v for v in rule["one_of"] if v != value]
+        return others[variant % len(others)]
+    if kind == "integer":
+        return value + 3 if variant == 0 else 0 if value else 1000
+    if kind == "number":
+        return value * 1.5 + 0.25 if variant == 0 else value / 7
+    if kind == "string":
+        return f"{value} changed" if variant == 0 else ""
+    if kind == "list":
+        return [*value, "changed"] if variant == 0 else []
+    if kind == "boolean":
+        return not value
+    raise AssertionError(f"no other value for a knob of type {kind!r}: extend the test")
+
+
+def _unstaged(rules: dict[str, dict[str, Any]]) -> list[str]:
+    return sorted(name for name, rule in rules.items() if not rule.get("stage"))
+
+
+def test_no_parse_reads_a_knob_without_a_stage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = knobs.knob_rules()
+    defaults = knobs.default_vars()
+    unstaged = _unstaged(rules)
+    assert {"slot_cap", "slot_cutoff", "sample_seed", "split_seed", "dedup"} <= set(unstaged)
+    base = {"raw_dir": str(tmp_path / "raw")}
+    before = _parse(tmp_path, monkeypatch, "defaults", base)
+    for variant in (0, 1):
+        changed = {n: _other_value(rules[n], defaults[n], variant) for n in unstaged}
+        after = _parse(tmp_path, monkeypatch, f"changed{variant}", {**base, **changed})
+        differing = [name for name in _SECTIONS if before[name] != after[name]]
+        assert not differing, (
+            f"a parse with other values of the knobs without a stage ({changed}) differs in "
+            f"{differing}: pricer.parse_cache would reuse a wrong parse. Give the knob that "
+            "the parse reads a stage in vars.knob_rules, or read it only in model bodies"
+        )
+    # The comparison sees a knob that the parse does read (the Python model's yml config).
+    staged = _parse(tmp_path, monkeypatch, "staged", {**base, "min_tokens": 140})
+    assert staged["nodes"] != before["nodes"]
+
+
+def _inputs(project: Path, **changed: Any) -> dict[str, Any]:
+    dbt_vars = {**knobs.default_vars(), "raw_dir": "/data/raw", **changed}
+    return incremental.inputs_of(dbt_vars, project, [])
+
+
+def test_a_saved_parse_holds_only_for_knobs_without_a_stage_and_the_same_project() -> None:
+    rules = knobs.knob_rules()
+    project = knobs.project_dir()
+    saved = {**_inputs(project), "sha256": "0" * 64}
+    assert parse_cache.reusable(saved, _inputs(project), rules)
+    assert parse_cache.reusable(saved, _inputs(project, slot_cap=600, dedup="title"), rules)
+    assert not parse_cache.reusable(saved, _inputs(project, min_tokens=140), rules)
+    assert not parse_cache.reusable(saved, _inputs(project, tokenizer="other.json"), rules)
+    assert not parse_cache.reusable(saved, _inputs(project, raw_dir="/elsewhere"), rules)
+    assert not parse_cache.reusable(saved, _inputs(project, unknown_knob=1), rules)
+    assert not parse_cache.reusable({**saved, "code": "other"}, _inputs(project), rules)
+    seeds = {**saved["seeds"], "categories": "other"}
+    assert not parse_cache.reusable({**saved, "seeds": seeds}, _inputs(project), rules)
+    assert not parse_cache.reusable(None, _inputs(project), rules)
+
+
+def test_a_saved_parse_is_loaded_only_as_it_was_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = knobs.knob_rules()
+    project = knobs.project_dir()
+    inputs = _inputs(project)
+    target = tmp_path / "target"
+    monkeypatch.setenv("DBT_TARGET_PATH", str(target))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    env = dbt_env(tmp_path / "parse.duckdb", 2)
+    run_dbt(["parse", "--vars", json.dumps({"raw_dir": inputs["vars"]["raw_dir"]})], env)
+    saved = parse_cache.save(target, inputs)
+    assert saved is not None
+    changed = _inputs(project, slot_cap=600)
+    manifest = parse_cache.load(target, saved, changed, rules, env)
+    assert manifest is not None and "model.pricer.int_items_sampled" in manifest.nodes
+    # dbt runs on it, with the new knob value in the compiled SQL
+    run_dbt(
+        ["compile", "--select", "int_items_sampled", "--vars", '{"slot_cap": 600}'],
+        env,
+        manifest=manifest,
+    )
+    compiled = next((target / "compiled").rglob("int_items_sampled.sql")).read_text()
+    assert "600" in compiled
+    # a staged knob changed, the project's env vars changed, the file replaced: dbt parses
+    assert parse_cache.load(target, saved, _inputs(project, min_chars=400), rules, env) is None
+    threads = {**env, "PRICER_THREADS": "1"}
+    assert parse_cache.load(target, saved, changed, rules, threads) is None
+    assert parse_cache.load(target, {**saved, "sha256": "0" * 64}, changed, rules, env) is None
+    (target / parse_cache.SAVED_NAME).write_bytes(b"not a parse")
+    assert parse_cache.load(target, saved, changed, rules, env) is None
+    stale = copy.deepcopy(saved)
+    stale["sha256"] = parse_cache._sha256(b"not a parse")
+    assert parse_cache.load(target, stale, changed, rules, env) is None

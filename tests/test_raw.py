@@ -166,3 +166,19 @@ def test_attach_raw_puts_the_raw_files_back_behind_a_built_database(built_projec
         con.close()
     assert lines == rows > 0
     assert files == len(list(built_project.raw_dir.glob("meta_*")))
+
+
+@pytest.mark.parametrize("value", ["not json", '{"a": 1}', "[1, 2]", '["ok", 3]'])
+def test_a_malformed_list_of_files_to_read_is_one_clear_error(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv(raw.READ_ONLY_ENV, value)
+    with pytest.raises(raw.UsageError, match="must be a JSON list of file names"):
+        raw.files_to_read()
+
+
+def test_the_files_to_read_are_the_names_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(raw.READ_ONLY_ENV, raising=False)
+    assert raw.files_to_read() is None
+    monkeypatch.setenv(raw.READ_ONLY_ENV, '["meta_A.jsonl", "meta_B.jsonl.gz"]')
+    assert raw.files_to_read() == {"meta_A.jsonl", "meta_B.jsonl.gz"}

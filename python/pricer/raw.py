@@ -344,7 +344,10 @@ def files_to_read() -> set[str] | None:
     value = os.environ.get(READ_ONLY_ENV)
     if value is None:
         return None
-    names = json.loads(value)
+    try:
+        names = json.loads(value)
+    except ValueError:
+        names = None
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise UsageError(f"{READ_ONLY_ENV} must be a JSON list of file names, got {value!r}")
     return set(names)

@@ -5,7 +5,6 @@ check each condition under which a saved parse must not be reused."""
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -108,17 +107,21 @@ def _inputs(project: Path, **changed: Any) -> dict[str, Any]:
 def test_a_saved_parse_holds_only_for_knobs_without_a_stage_and_the_same_project() -> None:
     rules = knobs.knob_rules()
     project = knobs.project_dir()
-    saved = {**_inputs(project), "sha256": "0" * 64}
-    assert parse_cache.reusable(saved, _inputs(project), rules)
-    assert parse_cache.reusable(saved, _inputs(project, slot_cap=600, dedup="title"), rules)
-    assert not parse_cache.reusable(saved, _inputs(project, min_tokens=140), rules)
-    assert not parse_cache.reusable(saved, _inputs(project, tokenizer="other.json"), rules)
-    assert not parse_cache.reusable(saved, _inputs(project, raw_dir="/elsewhere"), rules)
-    assert not parse_cache.reusable(saved, _inputs(project, unknown_knob=1), rules)
-    assert not parse_cache.reusable({**saved, "code": "other"}, _inputs(project), rules)
-    seeds = {**saved["seeds"], "categories": "other"}
-    assert not parse_cache.reusable({**saved, "seeds": seeds}, _inputs(project), rules)
-    assert not parse_cache.reusable(None, _inputs(project), rules)
+    saved = {**_inputs(project), "sha256": "0" * 64, "project": str(project)}
+
+    def holds(inputs: dict[str, Any], record: dict[str, Any] | None = saved) -> bool:
+        return parse_cache.reusable(record, inputs, rules, project)
+
+    assert holds(_inputs(project))
+    assert holds(_inputs(project, slot_cap=600, dedup="title"))
+    assert not holds(_inputs(project, min_tokens=140))
+    assert not holds(_inputs(project, tokenizer="other.json"))
+    assert not holds(_inputs(project, raw_dir="/elsewhere"))
+    assert not holds(_inputs(project, unknown_knob=1))
+    assert not holds(_inputs(project), {**saved, "code": "other"})
+    assert not holds(_inputs(project), {**saved, "seeds": {**saved["seeds"], "categories": "x"}})
+    assert not holds(_inputs(project), {**saved, "project": str(project / "copy")})
+    assert not holds(_inputs(project), None)
 
 
 def test_a_saved_parse_is_loaded_only_as_it_was_saved(
@@ -132,26 +135,24 @@ def test_a_saved_parse_is_loaded_only_as_it_was_saved(
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
     env = dbt_env(tmp_path / "parse.duckdb", 2)
     run_dbt(["parse", "--vars", json.dumps({"raw_dir": inputs["vars"]["raw_dir"]})], env)
-    saved = parse_cache.save(target, inputs)
+    saved = parse_cache.save(target, inputs, project)
     assert saved is not None
     changed = _inputs(project, slot_cap=600)
-    manifest = parse_cache.load(target, saved, changed, rules, env)
+
+    def load(record: dict[str, Any], now: dict[str, Any] = changed, run_env: dict = env) -> Any:
+        return parse_cache.load(target, record, now, rules, project, run_env)
+
+    manifest = load(saved)
     assert manifest is not None and "model.pricer.int_items_sampled" in manifest.nodes
     # dbt runs on it, with the new knob value in the compiled SQL
-    run_dbt(
-        ["compile", "--select", "int_items_sampled", "--vars", '{"slot_cap": 600}'],
-        env,
-        manifest=manifest,
-    )
+    select = ["--select", "int_items_sampled", "--vars", '{"slot_cap": 600}']
+    run_dbt(["compile", *select], env, manifest=manifest)
     compiled = next((target / "compiled").rglob("int_items_sampled.sql")).read_text()
     assert "600" in compiled
-    # a staged knob changed, the project's env vars changed, the file replaced: dbt parses
-    assert parse_cache.load(target, saved, _inputs(project, min_chars=400), rules, env) is None
-    threads = {**env, "PRICER_THREADS": "1"}
-    assert parse_cache.load(target, saved, changed, rules, threads) is None
-    assert parse_cache.load(target, {**saved, "sha256": "0" * 64}, changed, rules, env) is None
+    # a staged knob changed, an env var the project reads changed, another file: dbt parses
+    assert load(saved, _inputs(project, min_chars=400)) is None
+    assert load(saved, run_env={**env, "PRICER_THREADS": "1"}) is None
+    assert load({**saved, "sha256": "0" * 64}) is None
     (target / parse_cache.SAVED_NAME).write_bytes(b"not a parse")
-    assert parse_cache.load(target, saved, changed, rules, env) is None
-    stale = copy.deepcopy(saved)
-    stale["sha256"] = parse_cache._sha256(b"not a parse")
-    assert parse_cache.load(target, stale, changed, rules, env) is None
+    assert load(saved) is None
+    assert load({**saved, "sha256": parse_cache._sha256(b"not a parse")}) is None

@@ -323,13 +323,18 @@ def build(
                     env[READ_ONLY_ENV] = json.dumps(plan.read_files)
                 if previous is not None and not plan.full:
                     reused = parse_cache.load(
-                        target_dir(), previous.get("parse"), inputs, knobs.knob_rules(), env
+                        target_dir(),
+                        previous.get("parse"),
+                        inputs,
+                        knobs.knob_rules(),
+                        project,
+                        env,
                     )
                 run = run_dbt(args, env, verbose=verbose, manifest=reused)
                 if reused is not None:
                     parse, var_readers = previous["parse"], previous.get("var_readers")
                 else:
-                    parse = parse_cache.save(target_dir(), inputs)
+                    parse = parse_cache.save(target_dir(), inputs, project)
                     var_readers = _var_readers(dbt_vars)
                 plan.parse_reused = reused is not None
             warned = list(run.warned_tests)

@@ -14,8 +14,8 @@ So a build keeps a copy of the parse it made (`save`, kept beside dbt's own
 `partial_parse.msgpack`, and its hash in the build record) and the next build hands that parse
 to dbt (`dbtRunner(manifest=...)`, dbt's way of reusing one) when (`load`):
 
-* the project's code and seeds are the ones that parse read (their hashes, as the record of
-  incremental.inputs_of keeps them);
+* the project is the one that parse read: the same folder (the manifest keeps its paths),
+  the same code and seeds (their hashes, as the record of incremental.inputs_of keeps them);
 * every var that differs from the parse's is a knob without a `stage`;
 * the saved file is the one recorded (its sha256), written by this dbt version, and the
   environment variables that the project's files read (`manifest.env_vars`) are unchanged.
@@ -39,9 +39,10 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def save(target: Path, inputs: dict[str, Any]) -> dict[str, Any] | None:
-    """After a dbt run that parsed the project with the vars of `inputs`: keep a copy of the
-    parse dbt saved; what the build record keeps of it (None when dbt saved none)."""
+def save(target: Path, inputs: dict[str, Any], project: Path) -> dict[str, Any] | None:
+    """After a dbt run that parsed the project in folder `project` with the vars of `inputs`:
+    keep a copy of the parse dbt saved; what the build record keeps of it (None when dbt saved
+    none)."""
     try:
         data = (target / DBT_SAVED_NAME).read_bytes()
     except OSError:
@@ -52,6 +53,7 @@ def save(target: Path, inputs: dict[str, Any]) -> dict[str, Any] | None:
     os.replace(tmp, kept)
     return {
         "sha256": _sha256(data),
+        "project": str(project),
         "vars": inputs["vars"],
         "code": inputs["code"],
         "seeds": inputs["seeds"],
@@ -59,11 +61,17 @@ def save(target: Path, inputs: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def reusable(
-    saved: dict[str, Any] | None, inputs: dict[str, Any], rules: dict[str, dict[str, Any]]
+    saved: dict[str, Any] | None,
+    inputs: dict[str, Any],
+    rules: dict[str, dict[str, Any]],
+    project: Path,
 ) -> bool:
-    """Whether a parse recorded as `saved` (`save`) holds for a build of `inputs`: the same
-    code and seeds, and only knobs without a `stage` changed."""
-    if not saved or saved.get("code") != inputs["code"] or saved.get("seeds") != inputs["seeds"]:
+    """Whether a parse recorded as `saved` (`save`) holds for a build of `inputs` in the
+    project folder `project`: the same folder, code and seeds, and only knobs without a
+    `stage` changed."""
+    if not saved or saved.get("project") != str(project):
+        return False
+    if saved.get("code") != inputs["code"] or saved.get("seeds") != inputs["seeds"]:
         return False
     before, now = saved.get("vars", {}), inputs["vars"]
     changed = {name for name in set(before) | set(now) if before.get(name) != now.get(name)}
@@ -77,11 +85,12 @@ def load(
     saved: dict[str, Any] | None,
     inputs: dict[str, Any],
     rules: dict[str, dict[str, Any]],
+    project: Path,
     env: dict[str, str],
 ) -> Any | None:
-    """The saved parse (a dbt Manifest) if it holds for a build of `inputs` run with the
-    environment `env`, else None (dbt parses)."""
-    if not reusable(saved, inputs, rules):
+    """The saved parse (a dbt Manifest) if it holds for a build of `inputs` in `project` run
+    with the environment `env`, else None (dbt parses)."""
+    if not reusable(saved, inputs, rules, project):
         return None
     try:
         data = (target / SAVED_NAME).read_bytes()

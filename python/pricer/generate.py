@@ -705,33 +705,53 @@ def _serialize(
 
 
 class _JsonWriter:
-    """What `json.dumps` writes for one (ensure_ascii, separators), from a C encoder made once.
+    """What `json.dumps` writes for one (ensure_ascii, separators), from a C encoder made once,
+    for values that may hold _Images (written by their `json`).
 
-    json.dumps makes a JSONEncoder and a C encoder on every call (with non-default arguments),
-    a sixth of the time it took for a row. This makes the C encoder with the arguments
+    json.dumps makes a JSONEncoder and a C encoder on every call with non-default arguments
+    (about a sixth of its time for a row). This makes the C encoder with the arguments
     JSONEncoder.iterencode passes it (no indent, sort_keys or skipkeys; allow_nan on), except
     that circular references are not looked for, which changes nothing for rows (trees).
+    The encoder writes an _Images as the string _IMAGES_MARK, which is then replaced by the
+    images' JSON: no generated string holds "@@" (the `_raw` placeholders rely on it too).
     """
 
     def __init__(self, ensure_ascii: bool, separators: tuple[str, str]) -> None:
-        if json.encoder.c_make_encoder is None:  # a Python built without the _json module
+        self.item_sep, self.key_sep = separators
+        self.images: list[_Images] = []  # met by the encoder in the value being written
+        encoder = json.encoder
+        if encoder.c_make_encoder is None:  # a Python built without the _json module
             self.encode = json.JSONEncoder(
-                ensure_ascii=ensure_ascii, separators=separators, check_circular=False
+                ensure_ascii=ensure_ascii,
+                separators=separators,
+                check_circular=False,
+                default=self._default,
             ).encode
             return
-        item_sep, key_sep = separators
-        encoder = json.encoder
         string = encoder.encode_basestring_ascii if ensure_ascii else encoder.encode_basestring
         chunks = encoder.c_make_encoder(
-            None, _not_serializable, string, None, key_sep, item_sep, False, False, True
+            None, self._default, string, None, self.key_sep, self.item_sep, False, False, True
         )
         self.encode = lambda value: "".join(chunks(value, 0))
 
+    def _default(self, value: Any) -> Any:
+        if value.__class__ is _Images:
+            self.images.append(value)
+            return _IMAGES_MARK
+        return _not_serializable(value)
+
     def write(self, value: Any) -> str:
+        self.images.clear()
         text = self.encode(value)
         if "@@RAW:" in text:
             text = _RAW.sub(r"\1", text)
+        for images in self.images:  # in the order the encoder met them, as their marks are
+            text = text.replace(_IMAGES_MARK_JSON, images.json(self.item_sep, self.key_sep), 1)
         return text
+
+
+_IMAGES_MARK = "@@IMAGES@@"
+_IMAGES_MARK_JSON = f'"{_IMAGES_MARK}"'
 
 
 def _not_serializable(value: Any) -> Any:
@@ -1149,26 +1169,15 @@ class _RowMaker:
             if value >= mix.min_price and (round(value) >= mix.cutoff) == tail:
                 return value
 
-    def images(self) -> list[dict[str, Any]]:
-        rng = self.rng
+    def images(self) -> _Images:
+        """The row's image list: 0..15 images, each from the words of one rng.randbytes(19)
+        (see _Images); `_serialize` writes it as a list of {thumb, large, variant, hi_res}."""
         # rng.choices(range(16), weights=_IMAGE_COUNT_WEIGHTS)[0], as it draws it
-        count = bisect.bisect(_IMAGE_COUNT_CUMULATIVE, rng.random() * _IMAGE_COUNT_TOTAL, 0, 15)
-        table = _byte_table(_ALNUM)
-        base = "https://m.media-amazon.com/images/I/"
-        out = []
-        for i in range(count):
-            draw = rng.randbytes(19)  # one draw an image: it is most of the bytes written
-            small = ("31", "41", "51", "61")[draw[0] & 3] + draw[2:10].translate(table).decode()
-            large = ("61", "71", "81", "91")[draw[1] & 3] + draw[10:18].translate(table).decode()
-            out.append(
-                {
-                    "thumb": f"{base}{small}L._SS40_.jpg",
-                    "large": f"{base}{small}L.jpg",
-                    "variant": "MAIN" if i == 0 else f"PT{i:02d}",
-                    "hi_res": f"{base}{large}L._SL1500_.jpg" if draw[18] < 218 else None,
-                }
-            )
-        return out
+        count = bisect.bisect(
+            _IMAGE_COUNT_CUMULATIVE, self.rng.random() * _IMAGE_COUNT_TOTAL, 0, 15
+        )
+        # the 5 words of each image's randbytes(19), in one call (0 bits: no draw)
+        return _Images(self.rng.getrandbits(160 * count).to_bytes(20 * count, "little"))
 
     def videos(self) -> list[dict[str, Any]]:
         rng = self.rng
@@ -1309,6 +1318,63 @@ class _RowMaker:
         if rng.random() < 0.005:
             text = f" {text} \t"
         return text
+
+
+_IMAGE_BASE = "https://m.media-amazon.com/images/I/"
+_IMAGE_SMALL = ("31", "41", "51", "61")
+_IMAGE_LARGE = ("61", "71", "81", "91")
+_IMAGE_VARIANTS = ("MAIN", *(f"PT{i:02d}" for i in range(1, 16)))
+
+
+class _Images:
+    """A row's images, as the random words they are made of: they are half of a row's bytes,
+    and as dicts through json.dumps they took a sixth of its time; `json` writes them.
+
+    Image i is made of d = rng.randbytes(19), the i-th such draw (one an image): with c the
+    bytes of d mapped to letters and digits (_ALNUM), small = _IMAGE_SMALL[d[0] & 3] + c[2:10],
+    large = _IMAGE_LARGE[d[1] & 3] + c[10:18], it is {"thumb": base + small + "L._SS40_.jpg",
+    "large": base + small + "L.jpg", "variant": "MAIN" or "PT01".., "hi_res": base + large +
+    "L._SL1500_.jpg" if d[18] < 218 else None}. randbytes(19) is getrandbits(152) in
+    little-endian bytes: five 32-bit words of the stream, the last shifted right by 8 bits. So
+    `block`, one getrandbits(160 x count) in bytes, holds the draws' words in order: d is
+    block[20 i : 20 i + 16] + block[20 i + 17 : 20 i + 20] (byte 16 is the dropped one).
+    tests/test_generate.py checks the JSON against json.dumps of the dicts randbytes gives.
+    """
+
+    __slots__ = ("block",)
+
+    def __init__(self, block: bytes) -> None:
+        self.block = block
+
+    def json(self, item_sep: str, key_sep: str) -> str:
+        """What json.dumps writes for the list of image dicts with these separators (the URLs
+        and variants hold no character that JSON escapes, with or without ensure_ascii)."""
+        block = self.block
+        codes = block.translate(_byte_table(_ALNUM)).decode("ascii")
+        head, mid, tail, hi_res = _image_json_parts(item_sep, key_sep)
+        base, small_prefix, large_prefix = _IMAGE_BASE, _IMAGE_SMALL, _IMAGE_LARGE
+        parts = []
+        for i, o in enumerate(range(0, len(block), 20)):  # d[j] is block[o + j], for j < 16
+            small = small_prefix[block[o] & 3] + codes[o + 2 : o + 10]
+            start = f"{head}{small}{mid}{small}{tail}{_IMAGE_VARIANTS[i]}{hi_res}"
+            if block[o + 19] < 218:  # d[18]; d[10:18] is c[10:16] + c[17:19] of the block
+                large = large_prefix[block[o + 1] & 3]
+                code = codes[o + 10 : o + 16] + codes[o + 17 : o + 19]
+                parts.append(f'{start}"{base}{large}{code}L._SL1500_.jpg"}}')
+            else:
+                parts.append(f"{start}null}}")
+        return "[" + item_sep.join(parts) + "]"
+
+
+@cache
+def _image_json_parts(item_sep: str, key_sep: str) -> tuple[str, str, str, str]:
+    """The fixed text of an image object around its small code, variant and hi_res value."""
+    return (
+        f'{{"thumb"{key_sep}"{_IMAGE_BASE}',
+        f'L._SS40_.jpg"{item_sep}"large"{key_sep}"{_IMAGE_BASE}',
+        f'L.jpg"{item_sep}"variant"{key_sep}"',
+        f'"{item_sep}"hi_res"{key_sep}',
+    )
 
 
 class _Missing:

@@ -307,6 +307,8 @@ class _Vocab:
     headers: tuple[str, ...]
     keys: tuple[str, ...]
     pool: tuple[str, ...]  # words for running text: category words weigh more than filler
+    adjs_lower: tuple[str, ...]  # adjs and nouns in lower case, for running text
+    nouns_lower: tuple[str, ...]
 
 
 @cache
@@ -317,6 +319,7 @@ def _vocab(category: str) -> _Vocab:
         return tuple(spec[key].split("|"))
 
     nouns = split("nouns")
+    adjs = split("adjs")
     words = spec["words"].split()
     noun_words = [w.lower() for noun in nouns for w in noun.split()]
     return _Vocab(
@@ -324,11 +327,13 @@ def _vocab(category: str) -> _Vocab:
         path=split("path"),
         brands=split("brands"),
         nouns=nouns,
-        adjs=split("adjs"),
+        adjs=adjs,
         uses=split("uses"),
         headers=split("headers"),
         keys=split("keys"),
         pool=tuple(words * 3 + noun_words + _FILLER),
+        adjs_lower=tuple(adj.lower() for adj in adjs),
+        nouns_lower=tuple(noun.lower() for noun in nouns),
     )
 
 
@@ -430,6 +435,10 @@ def _byte_table(alphabet: str) -> bytes:
     """Maps each byte to a character of `alphabet`: random codes from random bytes, fast."""
     return bytes(ord(alphabet[i % len(alphabet)]) for i in range(256))
 
+
+_BYTE_TABLES = {
+    alphabet: _byte_table(alphabet) for alphabet in (_LETTERS, _ALNUM_UPPER, _ALNUM, _HEX)
+}
 
 # JSON numbers written literally in details, so readers meet every number form.
 RAW_NUMBERS = (
@@ -821,7 +830,10 @@ class _RowMaker:
         self.category = category
         self.rng = random.Random(f"{seed}:{stream or category}")
         self._below, self._choice, self._randint = _fast_draws(self.rng)
+        self._random, self._getrandbits = self.rng.random, self.rng.getrandbits
         self.vocab = _vocab(category)
+        self._pool, self._pool_size = self.vocab.pool, float(len(self.vocab.pool))
+        self._title_extras = self._make_title_extras()
         self.recent: deque[dict[str, Any]] = deque(maxlen=64)
         # Index of the current row in all files: cases planted by index (`_PLANT_*`) run as one
         # cycle over the files, so any run of a few hundred rows has every case.
@@ -841,7 +853,9 @@ class _RowMaker:
         return planted if at == phase else None
 
     def _code(self, n: int, alphabet: str = _ALNUM_UPPER) -> str:
-        return self.rng.randbytes(n).translate(_byte_table(alphabet)).decode("ascii")
+        # rng.randbytes(n), as it draws
+        draw = self._getrandbits(8 * n).to_bytes(n, "little")
+        return draw.translate(_BYTE_TABLES.get(alphabet) or _byte_table(alphabet)).decode("ascii")
 
     def model_number(self) -> str:
         rng = self.rng
@@ -860,32 +874,45 @@ class _RowMaker:
         return f"{self._code(3, _LETTERS)}{randint(10000, 999999)}{self._code(2)}"
 
     def _sentence(self) -> str:
-        rng = self.rng
-        choice, randint, below = self._choice, self._randint, self._below
+        # The hottest code of the generator (a row has ten sentences): randint(6, 20) and
+        # choice(".....!") are drawn inline, as _fast_draws draws them.
+        rnd = self._random
+        r = rnd()
+        if r < 0.3:
+            return self._set_sentence(r)
+        getrandbits = self._getrandbits
+        n = getrandbits(4)  # randint(6, 20): 15 values, 4 bits
+        while n >= 15:
+            n = getrandbits(4)
+        n += 6
+        # rng.choices(pool, k=n) drawn the way it draws (floor of random() x len; math.floor
+        # is quicker than int, and the same on these non-negative numbers)
+        pool, size, floor = self._pool, self._pool_size, math.floor
+        words = [pool[floor(rnd() * size)] for _ in range(n)]
+        if rnd() < 0.15:
+            words[self._below(n)] = self._choice(self.vocab.nouns)
+        if rnd() < 0.08:
+            words[self._below(n)] = self.model_number()
+        end = getrandbits(3)  # choice(".....!"): 6 values, 3 bits
+        while end >= 6:
+            end = getrandbits(3)
+        sentence = " ".join(words)
+        return sentence[0].upper() + sentence[1:] + ".....!"[end]
+
+    def _set_sentence(self, r: float) -> str:
+        """A sentence of a fixed pattern, for the draw `r` < 0.3 of `_sentence`."""
+        choice = self._choice
         v = self.vocab
-        r = rng.random()
         if r < 0.12:
             return (
-                f"This {choice(v.adjs).lower()} {choice(v.nouns).lower()} is designed "
+                f"This {choice(v.adjs_lower)} {choice(v.nouns_lower)} is designed "
                 f"for {choice(v.uses)}."
             )
         if r < 0.2:
-            return (
-                f"Made of {choice(_MATERIALS)}, it is {choice(v.adjs).lower()} and built to last."
-            )
+            return f"Made of {choice(_MATERIALS)}, it is {choice(v.adjs_lower)} and built to last."
         if r < 0.26:
-            return f"Package includes {randint(1, 12)} x {choice(v.nouns)}."
-        if r < 0.3:
-            return f"Compatible with {choice(v.uses)}; please check the size before ordering."
-        # rng.choices(pool, k=...) drawn the way it draws (floor of random() x len)
-        pool, size, rnd = v.pool, float(len(v.pool)), rng.random
-        words = [pool[int(rnd() * size)] for _ in range(randint(6, 20))]
-        if rng.random() < 0.15:
-            words[below(len(words))] = choice(v.nouns)
-        if rng.random() < 0.08:
-            words[below(len(words))] = self.model_number()
-        sentence = " ".join(words)
-        return sentence[0].upper() + sentence[1:] + choice(".....!")
+            return f"Package includes {self._randint(1, 12)} x {choice(v.nouns)}."
+        return f"Compatible with {choice(v.uses)}; please check the size before ordering."
 
     def _paragraph(self, target: int) -> str:
         parts: list[str] = []
@@ -938,15 +965,7 @@ class _RowMaker:
         target = int(rng.triangular(20, 200, 75))
         brand = choice(v.brands) if rng.random() < 0.97 else choice(_EXOTIC_BRANDS)
         parts = [brand, choice(v.adjs), choice(v.nouns)]
-        extras = [
-            lambda: self.model_number(),
-            lambda: f"for {choice(v.uses)}",
-            lambda: f", {choice(v.adjs)}",
-            lambda: f", {choice(_COLORS)}",
-            lambda: choice(("(Pack of 2)", "2 Pack", "4-Pack", "Set of 3", "12 Count")),
-            lambda: f"- {choice(_MATERIALS).title()}",
-            lambda: choice(v.adjs),
-        ]
+        extras = self._title_extras
         title = " ".join(parts)
         while len(title) < target:
             title += " " + choice(extras)()
@@ -955,6 +974,20 @@ class _RowMaker:
             title = title[:200].rsplit(" ", 1)[0]
         title = self._decorate(title, 0.15)
         return title[:200]
+
+    def _make_title_extras(self) -> tuple[Callable[[], str], ...]:
+        """The pieces a title grows by, one drawn at a time (made once, not once a title)."""
+        choice = self._choice
+        v = self.vocab
+        return (
+            lambda: self.model_number(),
+            lambda: f"for {choice(v.uses)}",
+            lambda: f", {choice(v.adjs)}",
+            lambda: f", {choice(_COLORS)}",
+            lambda: choice(("(Pack of 2)", "2 Pack", "4-Pack", "Set of 3", "12 Count")),
+            lambda: f"- {choice(_MATERIALS).title()}",
+            lambda: choice(v.adjs),
+        )
 
     def features(self) -> list[str]:
         rng = self.rng
@@ -1012,74 +1045,59 @@ class _RowMaker:
 
     def details(self, scale: float = 1.0) -> Any:
         """A details object; `scale` < 1 makes a sparse one (fewer keys)."""
-        rng = self.rng
+        rng, rnd = self.rng, self._random
         choice, randint = self._choice, self._randint
         v = self.vocab
         d: dict[str, Any] = {}
-        brand = choice(v.brands) if rng.random() < 0.9 else choice(_EXOTIC_BRANDS)
-
-        def maybe(p: float, key: str, value: Callable[[], Any]) -> None:
-            if rng.random() < p * scale:
-                d[key] = value()
-
-        def dims() -> str:
-            a, b, c = (round(rng.uniform(0.5, 40), choice((0, 1, 2))) for _ in range(3))
-            if rng.random() < 0.2:
-                return f'{a}"L x {b}"W x {c}"H'
-            return f"{a} x {b} x {c} inches"
-
-        def weight() -> str:
+        brand = choice(v.brands) if rnd() < 0.9 else choice(_EXOTIC_BRANDS)
+        # Each key is there with probability p x scale, one draw a key in this order, and its
+        # value is drawn only then (written out: through a helper taking a lambda a key, the
+        # details took twice the time).
+        if rnd() < 0.8 * scale:
+            d["Brand"] = brand
+        if rnd() < 0.4 * scale:
+            d["Manufacturer"] = brand if rnd() < 0.7 else f"{brand} Inc."
+        if rnd() < 0.5 * scale:
+            d["Product Dimensions"] = self._dimensions()
+        if rnd() < 0.55 * scale:
             unit = choice(("pounds", "Pounds", "ounces", "Ounces", "Kilograms", "Grams"))
-            return f"{round(rng.uniform(0.05, 60), choice((1, 2)))} {unit}"
-
-        def rank() -> dict[str, Any]:
+            d["Item Weight"] = f"{round(rng.uniform(0.05, 60), choice((1, 2)))} {unit}"
+        if rnd() < 0.45 * scale:
+            d["Item model number"] = self.model_number()
+        if rnd() < 0.2 * scale:
+            d["Is Discontinued By Manufacturer"] = choice(("No", "No", "Yes"))
+        if rnd() < 0.55 * scale:
+            d["Date First Available"] = f"{choice(_MONTHS)} {randint(1, 28)}, {randint(2003, 2023)}"
+        if rnd() < 0.25 * scale:
+            d["Manufacturer Part Number"] = self.model_number()
+        if rnd() < 0.3 * scale:
+            d["Color"] = choice(_COLORS)
+        if rnd() < 0.25 * scale:
+            d["Material"] = choice(_MATERIALS).title()
+        for key in v.keys:
+            if rnd() < 0.15 * scale:
+                d[key] = choice(v.adjs)
+        if rnd() < 0.25 * scale:
+            d["Batteries Required?"] = choice(("No", "No", "No", "Yes", "Yes, 2 AA", "no"))
+        if rnd() < 0.15 * scale:
+            d["Batteries Included?"] = choice(("No", "Yes", "No"))
+        if rnd() < 0.2 * scale:
+            d["Number of Items"] = choice((randint(1, 50), str(randint(1, 12)), _raw("2.0")))
+        if rnd() < 0.25 * scale:
+            d["Package Dimensions"] = self._dimensions()
+        if rnd() < 0.15 * scale:
+            d["Country of Origin"] = choice(_COUNTRIES)
+        if rnd() < 0.35 * scale:
             ranks: dict[str, Any] = {v.path[0]: randint(1, 3_000_000)}
             for sub in rng.sample(v.path[1:], randint(0, 2)):
                 ranks[sub] = randint(1, 90_000)
-            if rng.random() < 0.05:
+            if rnd() < 0.05:
                 ranks["nested"] = {"deeper": {"rank": randint(1, 99)}}
-            return ranks
-
-        maybe(0.8, "Brand", lambda: brand)
-        maybe(0.4, "Manufacturer", lambda: brand if rng.random() < 0.7 else f"{brand} Inc.")
-        maybe(0.5, "Product Dimensions", dims)
-        maybe(0.55, "Item Weight", weight)
-        maybe(0.45, "Item model number", self.model_number)
-        maybe(0.2, "Is Discontinued By Manufacturer", lambda: choice(("No", "No", "Yes")))
-        maybe(
-            0.55,
-            "Date First Available",
-            lambda: f"{choice(_MONTHS)} {randint(1, 28)}, {randint(2003, 2023)}",
-        )
-        maybe(0.25, "Manufacturer Part Number", self.model_number)
-        maybe(0.3, "Color", lambda: choice(_COLORS))
-        maybe(0.25, "Material", lambda: choice(_MATERIALS).title())
-        for key in v.keys:
-            maybe(0.15, key, lambda: choice(v.adjs))
-        maybe(
-            0.25,
-            "Batteries Required?",
-            lambda: choice(("No", "No", "No", "Yes", "Yes, 2 AA", "no")),
-        )
-        maybe(0.15, "Batteries Included?", lambda: choice(("No", "Yes", "No")))
-        maybe(
-            0.2,
-            "Number of Items",
-            lambda: choice((randint(1, 50), str(randint(1, 12)), _raw("2.0"))),
-        )
-        maybe(0.25, "Package Dimensions", dims)
-        maybe(0.15, "Country of Origin", lambda: choice(_COUNTRIES))
-        maybe(0.35, "Best Sellers Rank", rank)
-        maybe(
-            0.08,
-            "Customer Reviews",
-            lambda: {"ratings_count": randint(1, 50_000), "stars": _raw("4.50")},
-        )
-        maybe(
-            0.06,
-            "UPC",
-            lambda: choice((f"0{randint(10**10, 10**11)}", _raw(choice(RAW_NUMBERS)))),
-        )
+            d["Best Sellers Rank"] = ranks
+        if rnd() < 0.08 * scale:
+            d["Customer Reviews"] = {"ratings_count": randint(1, 50_000), "stars": _raw("4.50")}
+        if rnd() < 0.06 * scale:
+            d["UPC"] = choice((f"0{randint(10**10, 10**11)}", _raw(choice(RAW_NUMBERS))))
         if rng.random() < 0.06:  # every JSON number form, written literally
             d[choice(("Units", "Item Package Quantity", "Wattage", "Rating"))] = _raw(
                 choice(RAW_NUMBERS)
@@ -1099,6 +1117,13 @@ class _RowMaker:
                 )
             )
         return d
+
+    def _dimensions(self) -> str:
+        rng, choice = self.rng, self._choice
+        a, b, c = (round(rng.uniform(0.5, 40), choice((0, 1, 2))) for _ in range(3))
+        if rng.random() < 0.2:
+            return f'{a}"L x {b}"W x {c}"H'
+        return f"{a} x {b} x {c} inches"
 
     def price(self) -> Any:
         """A price value; `_MISSING` means no price key at all."""

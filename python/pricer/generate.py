@@ -1633,12 +1633,15 @@ def _write_lines(
                 batch.append(_bad_line(kind, good, row, bad_rng))
                 bad[kind].append(index + 1)
             if len(batch) == _PROGRESS_EVERY:
-                sink.write(b"\n".join(batch) + b"\n")
+                batch.append(b"")  # the last line's newline, without copying the batch again
+                sink.write(b"\n".join(batch))
                 batch.clear()
                 report(_PROGRESS_EVERY)
         if batch:
-            sink.write(b"\n".join(batch) + b"\n")
-            report(len(batch))
+            lines = len(batch)
+            batch.append(b"")
+            sink.write(b"\n".join(batch))
+            report(lines)
         if task.gzip:
             sink.close()
 

@@ -26,6 +26,7 @@ from pricer.generate import (
     MANIFEST_NAME,
     REAL_ROWS,
     _fast_draws,
+    _fast_lognormal,
     _RowMaker,
     _serialize,
     allocate,
@@ -234,8 +235,8 @@ def test_same_arguments_give_identical_bytes_another_seed_differs(tmp_path: Path
 
 
 def test_fast_draws_draw_what_random_draws() -> None:
-    """The generator's own randrange/choice/randint make the same draws from the same stream as
-    random.Random's, so its bytes do not depend on which of the two it calls."""
+    """The generator's own randrange/choice/randint/lognormvariate make the same draws from the
+    same stream as random.Random's, so its bytes do not depend on which of the two it calls."""
     ours, theirs = random.Random("fast"), random.Random("fast")
     below, choice, randint = _fast_draws(ours)
     for i in range(20_000):
@@ -249,6 +250,11 @@ def test_fast_draws_draw_what_random_draws() -> None:
         choice("")
     with pytest.raises(ValueError):
         below(0)
+    lognormal = _fast_lognormal(ours)
+    for i in range(20_000):
+        mu, sigma = i % 7 - 1.5, 0.1 + i % 5
+        assert lognormal(mu, sigma) == theirs.lognormvariate(mu, sigma)
+    assert ours.random() == theirs.random()
 
 
 def test_images_are_written_as_json_dumps_writes_their_dicts() -> None:

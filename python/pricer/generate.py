@@ -1396,29 +1396,34 @@ class _Images:
         and variants hold no character that JSON escapes, with or without ensure_ascii)."""
         block = self.block
         codes = block.translate(_byte_table(_ALNUM)).decode("ascii")
-        head, mid, tail, hi_res = _image_json_parts(item_sep, key_sep)
-        base, small_prefix, large_prefix = _IMAGE_BASE, _IMAGE_SMALL, _IMAGE_LARGE
+        head, mid, tails = _image_json_parts(item_sep, key_sep)
+        small_prefix, large_prefix = _IMAGE_SMALL, _IMAGE_LARGE
+        hi_res_head, hi_res_tail = f'"{_IMAGE_BASE}', 'L._SL1500_.jpg"}'
         parts = []
         for i, o in enumerate(range(0, len(block), 20)):  # d[j] is block[o + j], for j < 16
             small = small_prefix[block[o] & 3] + codes[o + 2 : o + 10]
-            start = f"{head}{small}{mid}{small}{tail}{_IMAGE_VARIANTS[i]}{hi_res}"
             if block[o + 19] < 218:  # d[18]; d[10:18] is c[10:16] + c[17:19] of the block
-                large = large_prefix[block[o + 1] & 3]
-                code = codes[o + 10 : o + 16] + codes[o + 17 : o + 19]
-                parts.append(f'{start}"{base}{large}{code}L._SL1500_.jpg"}}')
+                parts.append(
+                    f"{head}{small}{mid}{small}{tails[i]}{hi_res_head}"
+                    f"{large_prefix[block[o + 1] & 3]}{codes[o + 10 : o + 16]}"
+                    f"{codes[o + 17 : o + 19]}{hi_res_tail}"
+                )
             else:
-                parts.append(f"{start}null}}")
+                parts.append(f"{head}{small}{mid}{small}{tails[i]}null}}")
         return "[" + item_sep.join(parts) + "]"
 
 
 @cache
-def _image_json_parts(item_sep: str, key_sep: str) -> tuple[str, str, str, str]:
-    """The fixed text of an image object around its small code, variant and hi_res value."""
+def _image_json_parts(item_sep: str, key_sep: str) -> tuple[str, str, tuple[str, ...]]:
+    """The fixed text of an image object: before its small code, between its two small codes,
+    and, for each index, from there to the hi_res value (the variant in between)."""
     return (
         f'{{"thumb"{key_sep}"{_IMAGE_BASE}',
         f'L._SS40_.jpg"{item_sep}"large"{key_sep}"{_IMAGE_BASE}',
-        f'L.jpg"{item_sep}"variant"{key_sep}"',
-        f'"{item_sep}"hi_res"{key_sep}',
+        tuple(
+            f'L.jpg"{item_sep}"variant"{key_sep}"{variant}"{item_sep}"hi_res"{key_sep}'
+            for variant in _IMAGE_VARIANTS
+        ),
     )
 
 

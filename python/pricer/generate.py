@@ -936,19 +936,20 @@ class _RowMaker:
 
     def _paragraph(self, target: int) -> str:
         parts: list[str] = []
+        make_sentence = self._sentence
         size = 0
         while size < target:
-            sentence = self._sentence()
+            sentence = make_sentence()
             parts.append(sentence)
             size += len(sentence) + 1
         return " ".join(parts)
 
     def _decorate(self, text: str, rate: float) -> str:
         """Plant one edge case (rules 2.5, 2.7, 2.8) at a random word boundary, at `rate`."""
+        if self._random() >= rate:  # most texts: return before the set-up below
+            return text
         rng = self.rng
         choice, randint = self._choice, self._randint
-        if rng.random() >= rate:
-            return text
         r = rng.random()
         if r < 0.25:  # a run of Unicode whitespace in place of a space
             snippet = "".join(rng.choices(UNICODE_WHITESPACE, k=randint(1, 3)))

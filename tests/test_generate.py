@@ -26,6 +26,9 @@ from pricer.generate import (
     MANIFEST_NAME,
     REAL_ROWS,
     _fast_draws,
+    _fast_lognormal,
+    _RowMaker,
+    _serialize,
     allocate,
     generate,
 )
@@ -44,6 +47,9 @@ SPEC_ROWS = {
 ROWS = 3000
 SEED = 1
 BAD = 0.05
+# The generator's image alphabet and count weights, written here on purpose.
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+IMAGE_COUNT_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 10, 11, 11, 10, 8, 6, 4, 3, 2)
 KEYS = (
     "main_category",
     "title",
@@ -229,8 +235,8 @@ def test_same_arguments_give_identical_bytes_another_seed_differs(tmp_path: Path
 
 
 def test_fast_draws_draw_what_random_draws() -> None:
-    """The generator's own randrange/choice/randint make the same draws from the same stream as
-    random.Random's, so its bytes do not depend on which of the two it calls."""
+    """The generator's own randrange/choice/randint/lognormvariate make the same draws from the
+    same stream as random.Random's, so its bytes do not depend on which of the two it calls."""
     ours, theirs = random.Random("fast"), random.Random("fast")
     below, choice, randint = _fast_draws(ours)
     for i in range(20_000):
@@ -244,6 +250,45 @@ def test_fast_draws_draw_what_random_draws() -> None:
         choice("")
     with pytest.raises(ValueError):
         below(0)
+    lognormal = _fast_lognormal(ours)
+    for i in range(20_000):
+        mu, sigma = i % 7 - 1.5, 0.1 + i % 5
+        assert lognormal(mu, sigma) == theirs.lognormvariate(mu, sigma)
+    assert ours.random() == theirs.random()
+
+
+def test_images_are_written_as_json_dumps_writes_their_dicts() -> None:
+    """A row's images are kept as random words and written straight to JSON: the text is what
+    json.dumps writes for the dicts that one rng.randbytes(19) an image gives, in every line
+    format, and the stream goes on the same."""
+    table = bytes(ord(ALNUM[i % len(ALNUM)]) for i in range(256))
+    base = "https://m.media-amazon.com/images/I/"
+    ours, theirs = _RowMaker(3, "Electronics"), random.Random("3:Electronics")
+    for _ in range(2000):
+        images = ours.images()
+        count = theirs.choices(range(16), weights=IMAGE_COUNT_WEIGHTS)[0]
+        expected = []
+        for i in range(count):
+            draw = theirs.randbytes(19)
+            small = ("31", "41", "51", "61")[draw[0] & 3] + draw[2:10].translate(table).decode()
+            large = ("61", "71", "81", "91")[draw[1] & 3] + draw[10:18].translate(table).decode()
+            expected.append(
+                {
+                    "thumb": f"{base}{small}L._SS40_.jpg",
+                    "large": f"{base}{small}L.jpg",
+                    "variant": "MAIN" if i == 0 else f"PT{i:02d}",
+                    "hi_res": f"{base}{large}L._SL1500_.jpg" if draw[18] < 218 else None,
+                }
+            )
+        for ensure_ascii in (False, True):
+            for separators in ((", ", ": "), (",", ":"), (" , ", " : ")):
+                row = {"images": images, "price": 1.5, "nested": [images]}
+                assert _serialize(row, ensure_ascii, separators) == json.dumps(
+                    {"images": expected, "price": 1.5, "nested": [expected]},
+                    ensure_ascii=ensure_ascii,
+                    separators=separators,
+                )
+        assert ours.rng.random() == theirs.random()
 
 
 def test_parallel_workers_write_the_same_bytes(tmp_path: Path) -> None:

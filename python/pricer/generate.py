@@ -307,6 +307,8 @@ class _Vocab:
     headers: tuple[str, ...]
     keys: tuple[str, ...]
     pool: tuple[str, ...]  # words for running text: category words weigh more than filler
+    adjs_lower: tuple[str, ...]  # adjs and nouns in lower case, for running text
+    nouns_lower: tuple[str, ...]
 
 
 @cache
@@ -317,6 +319,7 @@ def _vocab(category: str) -> _Vocab:
         return tuple(spec[key].split("|"))
 
     nouns = split("nouns")
+    adjs = split("adjs")
     words = spec["words"].split()
     noun_words = [w.lower() for noun in nouns for w in noun.split()]
     return _Vocab(
@@ -324,11 +327,13 @@ def _vocab(category: str) -> _Vocab:
         path=split("path"),
         brands=split("brands"),
         nouns=nouns,
-        adjs=split("adjs"),
+        adjs=adjs,
         uses=split("uses"),
         headers=split("headers"),
         keys=split("keys"),
         pool=tuple(words * 3 + noun_words + _FILLER),
+        adjs_lower=tuple(adj.lower() for adj in adjs),
+        nouns_lower=tuple(noun.lower() for noun in nouns),
     )
 
 
@@ -430,6 +435,10 @@ def _byte_table(alphabet: str) -> bytes:
     """Maps each byte to a character of `alphabet`: random codes from random bytes, fast."""
     return bytes(ord(alphabet[i % len(alphabet)]) for i in range(256))
 
+
+_BYTE_TABLES = {
+    alphabet: _byte_table(alphabet) for alphabet in (_LETTERS, _ALNUM_UPPER, _ALNUM, _HEX)
+}
 
 # JSON numbers written literally in details, so readers meet every number form.
 RAW_NUMBERS = (
@@ -699,10 +708,69 @@ def _raw(number: str) -> str:
 def _serialize(
     row: Any, ensure_ascii: bool = False, separators: tuple[str, str] = (", ", ": ")
 ) -> str:
-    text = json.dumps(row, ensure_ascii=ensure_ascii, separators=separators)
-    if "@@RAW:" in text:
-        text = _RAW.sub(r"\1", text)
-    return text
+    """`json.dumps(row, ensure_ascii=..., separators=...)`, with the `_raw` placeholders
+    written as the numbers they hold."""
+    return _json_writer(ensure_ascii, separators).write(row)
+
+
+class _JsonWriter:
+    """What `json.dumps` writes for one (ensure_ascii, separators), from a C encoder made once,
+    for values that may hold _Images (written by their `json`).
+
+    json.dumps makes a JSONEncoder and a C encoder on every call with non-default arguments
+    (about a sixth of its time for a row). This makes the C encoder with the arguments
+    JSONEncoder.iterencode passes it (no indent, sort_keys or skipkeys; allow_nan on), except
+    that circular references are not looked for, which changes nothing for rows (trees).
+    The encoder writes an _Images as the string _IMAGES_MARK, which is then replaced by the
+    images' JSON: no generated string holds "@@" (the `_raw` placeholders rely on it too).
+    """
+
+    def __init__(self, ensure_ascii: bool, separators: tuple[str, str]) -> None:
+        self.item_sep, self.key_sep = separators
+        self.images: list[_Images] = []  # met by the encoder in the value being written
+        encoder = json.encoder
+        if encoder.c_make_encoder is None:  # a Python built without the _json module
+            self.encode = json.JSONEncoder(
+                ensure_ascii=ensure_ascii,
+                separators=separators,
+                check_circular=False,
+                default=self._default,
+            ).encode
+            return
+        string = encoder.encode_basestring_ascii if ensure_ascii else encoder.encode_basestring
+        chunks = encoder.c_make_encoder(
+            None, self._default, string, None, self.key_sep, self.item_sep, False, False, True
+        )
+        self.encode = lambda value: "".join(chunks(value, 0))
+
+    def _default(self, value: Any) -> Any:
+        if value.__class__ is _Images:
+            self.images.append(value)
+            return _IMAGES_MARK
+        return _not_serializable(value)
+
+    def write(self, value: Any) -> str:
+        self.images.clear()
+        text = self.encode(value)
+        if "@@RAW:" in text:
+            text = _RAW.sub(r"\1", text)
+        for images in self.images:  # in the order the encoder met them, as their marks are
+            text = text.replace(_IMAGES_MARK_JSON, images.json(self.item_sep, self.key_sep), 1)
+        return text
+
+
+_IMAGES_MARK = "@@IMAGES@@"
+_IMAGES_MARK_JSON = f'"{_IMAGES_MARK}"'
+
+
+def _not_serializable(value: Any) -> Any:
+    """json.JSONEncoder.default: the error json.dumps raises for a value it cannot write."""
+    raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
+
+
+@cache
+def _json_writer(ensure_ascii: bool, separators: tuple[str, str]) -> _JsonWriter:
+    return _JsonWriter(ensure_ascii, separators)
 
 
 def _fast_draws(
@@ -746,6 +814,25 @@ def _fast_draws(
     return below, choice, randint
 
 
+def _fast_lognormal(rng: random.Random) -> Callable[[float, float], float]:
+    """`rng.lognormvariate(mu, sigma)`, drawing and computing exactly what it does (the
+    exponential of random.Random.normalvariate's Kinderman-Monahan draw) in one Python call
+    instead of two. tests/test_generate.py checks it against `random.Random`."""
+    rnd, log, exp, magic = rng.random, math.log, math.exp, random.NV_MAGICCONST
+
+    def lognormal(mu: float, sigma: float) -> float:
+        while True:
+            u1 = rnd()
+            u2 = 1.0 - rnd()
+            z = magic * (u1 - 0.5) / u2
+            zz = z * z / 4.0
+            if zz <= -log(u2):
+                break
+        return exp(mu + z * sigma)
+
+    return lognormal
+
+
 class _RowMaker:
     """Good rows of one category, from one random stream (named `stream`, default the
     category)."""
@@ -762,7 +849,11 @@ class _RowMaker:
         self.category = category
         self.rng = random.Random(f"{seed}:{stream or category}")
         self._below, self._choice, self._randint = _fast_draws(self.rng)
+        self._random, self._getrandbits = self.rng.random, self.rng.getrandbits
+        self._lognormal = _fast_lognormal(self.rng)
         self.vocab = _vocab(category)
+        self._pool, self._pool_size = self.vocab.pool, float(len(self.vocab.pool))
+        self._title_extras = self._make_title_extras()
         self.recent: deque[dict[str, Any]] = deque(maxlen=64)
         # Index of the current row in all files: cases planted by index (`_PLANT_*`) run as one
         # cycle over the files, so any run of a few hundred rows has every case.
@@ -782,7 +873,9 @@ class _RowMaker:
         return planted if at == phase else None
 
     def _code(self, n: int, alphabet: str = _ALNUM_UPPER) -> str:
-        return self.rng.randbytes(n).translate(_byte_table(alphabet)).decode("ascii")
+        # rng.randbytes(n), as it draws
+        draw = self._getrandbits(8 * n).to_bytes(n, "little")
+        return draw.translate(_BYTE_TABLES.get(alphabet) or _byte_table(alphabet)).decode("ascii")
 
     def model_number(self) -> str:
         rng = self.rng
@@ -801,48 +894,62 @@ class _RowMaker:
         return f"{self._code(3, _LETTERS)}{randint(10000, 999999)}{self._code(2)}"
 
     def _sentence(self) -> str:
-        rng = self.rng
-        choice, randint, below = self._choice, self._randint, self._below
+        # The hottest code of the generator (a row has ten sentences): randint(6, 20) and
+        # choice(".....!") are drawn inline, as _fast_draws draws them.
+        rnd = self._random
+        r = rnd()
+        if r < 0.3:
+            return self._set_sentence(r)
+        getrandbits = self._getrandbits
+        n = getrandbits(4)  # randint(6, 20): 15 values, 4 bits
+        while n >= 15:
+            n = getrandbits(4)
+        n += 6
+        # rng.choices(pool, k=n) drawn the way it draws (floor of random() x len; math.floor
+        # is quicker than int, and the same on these non-negative numbers)
+        pool, size, floor = self._pool, self._pool_size, math.floor
+        words = [pool[floor(rnd() * size)] for _ in range(n)]
+        if rnd() < 0.15:
+            words[self._below(n)] = self._choice(self.vocab.nouns)
+        if rnd() < 0.08:
+            words[self._below(n)] = self.model_number()
+        end = getrandbits(3)  # choice(".....!"): 6 values, 3 bits
+        while end >= 6:
+            end = getrandbits(3)
+        sentence = " ".join(words)
+        return sentence[0].upper() + sentence[1:] + ".....!"[end]
+
+    def _set_sentence(self, r: float) -> str:
+        """A sentence of a fixed pattern, for the draw `r` < 0.3 of `_sentence`."""
+        choice = self._choice
         v = self.vocab
-        r = rng.random()
         if r < 0.12:
             return (
-                f"This {choice(v.adjs).lower()} {choice(v.nouns).lower()} is designed "
+                f"This {choice(v.adjs_lower)} {choice(v.nouns_lower)} is designed "
                 f"for {choice(v.uses)}."
             )
         if r < 0.2:
-            return (
-                f"Made of {choice(_MATERIALS)}, it is {choice(v.adjs).lower()} and built to last."
-            )
+            return f"Made of {choice(_MATERIALS)}, it is {choice(v.adjs_lower)} and built to last."
         if r < 0.26:
-            return f"Package includes {randint(1, 12)} x {choice(v.nouns)}."
-        if r < 0.3:
-            return f"Compatible with {choice(v.uses)}; please check the size before ordering."
-        # rng.choices(pool, k=...) drawn the way it draws (floor of random() x len)
-        pool, size, rnd = v.pool, float(len(v.pool)), rng.random
-        words = [pool[int(rnd() * size)] for _ in range(randint(6, 20))]
-        if rng.random() < 0.15:
-            words[below(len(words))] = choice(v.nouns)
-        if rng.random() < 0.08:
-            words[below(len(words))] = self.model_number()
-        sentence = " ".join(words)
-        return sentence[0].upper() + sentence[1:] + choice(".....!")
+            return f"Package includes {self._randint(1, 12)} x {choice(v.nouns)}."
+        return f"Compatible with {choice(v.uses)}; please check the size before ordering."
 
     def _paragraph(self, target: int) -> str:
         parts: list[str] = []
+        make_sentence = self._sentence
         size = 0
         while size < target:
-            sentence = self._sentence()
+            sentence = make_sentence()
             parts.append(sentence)
             size += len(sentence) + 1
         return " ".join(parts)
 
     def _decorate(self, text: str, rate: float) -> str:
         """Plant one edge case (rules 2.5, 2.7, 2.8) at a random word boundary, at `rate`."""
+        if self._random() >= rate:  # most texts: return before the set-up below
+            return text
         rng = self.rng
         choice, randint = self._choice, self._randint
-        if rng.random() >= rate:
-            return text
         r = rng.random()
         if r < 0.25:  # a run of Unicode whitespace in place of a space
             snippet = "".join(rng.choices(UNICODE_WHITESPACE, k=randint(1, 3)))
@@ -879,15 +986,7 @@ class _RowMaker:
         target = int(rng.triangular(20, 200, 75))
         brand = choice(v.brands) if rng.random() < 0.97 else choice(_EXOTIC_BRANDS)
         parts = [brand, choice(v.adjs), choice(v.nouns)]
-        extras = [
-            lambda: self.model_number(),
-            lambda: f"for {choice(v.uses)}",
-            lambda: f", {choice(v.adjs)}",
-            lambda: f", {choice(_COLORS)}",
-            lambda: choice(("(Pack of 2)", "2 Pack", "4-Pack", "Set of 3", "12 Count")),
-            lambda: f"- {choice(_MATERIALS).title()}",
-            lambda: choice(v.adjs),
-        ]
+        extras = self._title_extras
         title = " ".join(parts)
         while len(title) < target:
             title += " " + choice(extras)()
@@ -896,6 +995,20 @@ class _RowMaker:
             title = title[:200].rsplit(" ", 1)[0]
         title = self._decorate(title, 0.15)
         return title[:200]
+
+    def _make_title_extras(self) -> tuple[Callable[[], str], ...]:
+        """The pieces a title grows by, one drawn at a time (made once, not once a title)."""
+        choice = self._choice
+        v = self.vocab
+        return (
+            lambda: self.model_number(),
+            lambda: f"for {choice(v.uses)}",
+            lambda: f", {choice(v.adjs)}",
+            lambda: f", {choice(_COLORS)}",
+            lambda: choice(("(Pack of 2)", "2 Pack", "4-Pack", "Set of 3", "12 Count")),
+            lambda: f"- {choice(_MATERIALS).title()}",
+            lambda: choice(v.adjs),
+        )
 
     def features(self) -> list[str]:
         rng = self.rng
@@ -912,7 +1025,7 @@ class _RowMaker:
             count = randint(4, 10)
         lines = []
         for _ in range(count):
-            body = self._paragraph(int(min(400, rng.lognormvariate(4.4, 0.55))))
+            body = self._paragraph(int(min(400, self._lognormal(4.4, 0.55))))
             h = rng.random()
             if h < 0.3:
                 line = f"【{choice(v.headers)}】 {body}"
@@ -945,7 +1058,7 @@ class _RowMaker:
             count = randint(2, 6)
         lines = []
         for _ in range(count):
-            line = self._paragraph(int(min(2500, rng.lognormvariate(5.3, 0.9))))
+            line = self._paragraph(int(min(2500, self._lognormal(5.3, 0.9))))
             lines.append(self._decorate(line, 0.12))
         if count and rng.random() < 0.03:
             lines.insert(below(len(lines) + 1), choice(("", "  ", "Product Description")))
@@ -953,74 +1066,59 @@ class _RowMaker:
 
     def details(self, scale: float = 1.0) -> Any:
         """A details object; `scale` < 1 makes a sparse one (fewer keys)."""
-        rng = self.rng
+        rng, rnd = self.rng, self._random
         choice, randint = self._choice, self._randint
         v = self.vocab
         d: dict[str, Any] = {}
-        brand = choice(v.brands) if rng.random() < 0.9 else choice(_EXOTIC_BRANDS)
-
-        def maybe(p: float, key: str, value: Callable[[], Any]) -> None:
-            if rng.random() < p * scale:
-                d[key] = value()
-
-        def dims() -> str:
-            a, b, c = (round(rng.uniform(0.5, 40), choice((0, 1, 2))) for _ in range(3))
-            if rng.random() < 0.2:
-                return f'{a}"L x {b}"W x {c}"H'
-            return f"{a} x {b} x {c} inches"
-
-        def weight() -> str:
+        brand = choice(v.brands) if rnd() < 0.9 else choice(_EXOTIC_BRANDS)
+        # Each key is there with probability p x scale, one draw a key in this order, and its
+        # value is drawn only then (written out: through a helper taking a lambda a key, the
+        # details took twice the time).
+        if rnd() < 0.8 * scale:
+            d["Brand"] = brand
+        if rnd() < 0.4 * scale:
+            d["Manufacturer"] = brand if rnd() < 0.7 else f"{brand} Inc."
+        if rnd() < 0.5 * scale:
+            d["Product Dimensions"] = self._dimensions()
+        if rnd() < 0.55 * scale:
             unit = choice(("pounds", "Pounds", "ounces", "Ounces", "Kilograms", "Grams"))
-            return f"{round(rng.uniform(0.05, 60), choice((1, 2)))} {unit}"
-
-        def rank() -> dict[str, Any]:
+            d["Item Weight"] = f"{round(rng.uniform(0.05, 60), choice((1, 2)))} {unit}"
+        if rnd() < 0.45 * scale:
+            d["Item model number"] = self.model_number()
+        if rnd() < 0.2 * scale:
+            d["Is Discontinued By Manufacturer"] = choice(("No", "No", "Yes"))
+        if rnd() < 0.55 * scale:
+            d["Date First Available"] = f"{choice(_MONTHS)} {randint(1, 28)}, {randint(2003, 2023)}"
+        if rnd() < 0.25 * scale:
+            d["Manufacturer Part Number"] = self.model_number()
+        if rnd() < 0.3 * scale:
+            d["Color"] = choice(_COLORS)
+        if rnd() < 0.25 * scale:
+            d["Material"] = choice(_MATERIALS).title()
+        for key in v.keys:
+            if rnd() < 0.15 * scale:
+                d[key] = choice(v.adjs)
+        if rnd() < 0.25 * scale:
+            d["Batteries Required?"] = choice(("No", "No", "No", "Yes", "Yes, 2 AA", "no"))
+        if rnd() < 0.15 * scale:
+            d["Batteries Included?"] = choice(("No", "Yes", "No"))
+        if rnd() < 0.2 * scale:
+            d["Number of Items"] = choice((randint(1, 50), str(randint(1, 12)), _raw("2.0")))
+        if rnd() < 0.25 * scale:
+            d["Package Dimensions"] = self._dimensions()
+        if rnd() < 0.15 * scale:
+            d["Country of Origin"] = choice(_COUNTRIES)
+        if rnd() < 0.35 * scale:
             ranks: dict[str, Any] = {v.path[0]: randint(1, 3_000_000)}
             for sub in rng.sample(v.path[1:], randint(0, 2)):
                 ranks[sub] = randint(1, 90_000)
-            if rng.random() < 0.05:
+            if rnd() < 0.05:
                 ranks["nested"] = {"deeper": {"rank": randint(1, 99)}}
-            return ranks
-
-        maybe(0.8, "Brand", lambda: brand)
-        maybe(0.4, "Manufacturer", lambda: brand if rng.random() < 0.7 else f"{brand} Inc.")
-        maybe(0.5, "Product Dimensions", dims)
-        maybe(0.55, "Item Weight", weight)
-        maybe(0.45, "Item model number", self.model_number)
-        maybe(0.2, "Is Discontinued By Manufacturer", lambda: choice(("No", "No", "Yes")))
-        maybe(
-            0.55,
-            "Date First Available",
-            lambda: f"{choice(_MONTHS)} {randint(1, 28)}, {randint(2003, 2023)}",
-        )
-        maybe(0.25, "Manufacturer Part Number", self.model_number)
-        maybe(0.3, "Color", lambda: choice(_COLORS))
-        maybe(0.25, "Material", lambda: choice(_MATERIALS).title())
-        for key in v.keys:
-            maybe(0.15, key, lambda: choice(v.adjs))
-        maybe(
-            0.25,
-            "Batteries Required?",
-            lambda: choice(("No", "No", "No", "Yes", "Yes, 2 AA", "no")),
-        )
-        maybe(0.15, "Batteries Included?", lambda: choice(("No", "Yes", "No")))
-        maybe(
-            0.2,
-            "Number of Items",
-            lambda: choice((randint(1, 50), str(randint(1, 12)), _raw("2.0"))),
-        )
-        maybe(0.25, "Package Dimensions", dims)
-        maybe(0.15, "Country of Origin", lambda: choice(_COUNTRIES))
-        maybe(0.35, "Best Sellers Rank", rank)
-        maybe(
-            0.08,
-            "Customer Reviews",
-            lambda: {"ratings_count": randint(1, 50_000), "stars": _raw("4.50")},
-        )
-        maybe(
-            0.06,
-            "UPC",
-            lambda: choice((f"0{randint(10**10, 10**11)}", _raw(choice(RAW_NUMBERS)))),
-        )
+            d["Best Sellers Rank"] = ranks
+        if rnd() < 0.08 * scale:
+            d["Customer Reviews"] = {"ratings_count": randint(1, 50_000), "stars": _raw("4.50")}
+        if rnd() < 0.06 * scale:
+            d["UPC"] = choice((f"0{randint(10**10, 10**11)}", _raw(choice(RAW_NUMBERS))))
         if rng.random() < 0.06:  # every JSON number form, written literally
             d[choice(("Units", "Item Package Quantity", "Wattage", "Rating"))] = _raw(
                 choice(RAW_NUMBERS)
@@ -1040,6 +1138,13 @@ class _RowMaker:
                 )
             )
         return d
+
+    def _dimensions(self) -> str:
+        rng, choice = self.rng, self._choice
+        a, b, c = (round(rng.uniform(0.5, 40), choice((0, 1, 2))) for _ in range(3))
+        if rng.random() < 0.2:
+            return f'{a}"L x {b}"W x {c}"H'
+        return f"{a} x {b} x {c} inches"
 
     def price(self) -> Any:
         """A price value; `_MISSING` means no price key at all."""
@@ -1110,26 +1215,15 @@ class _RowMaker:
             if value >= mix.min_price and (round(value) >= mix.cutoff) == tail:
                 return value
 
-    def images(self) -> list[dict[str, Any]]:
-        rng = self.rng
+    def images(self) -> _Images:
+        """The row's image list: 0..15 images, each from the words of one rng.randbytes(19)
+        (see _Images); `_serialize` writes it as a list of {thumb, large, variant, hi_res}."""
         # rng.choices(range(16), weights=_IMAGE_COUNT_WEIGHTS)[0], as it draws it
-        count = bisect.bisect(_IMAGE_COUNT_CUMULATIVE, rng.random() * _IMAGE_COUNT_TOTAL, 0, 15)
-        table = _byte_table(_ALNUM)
-        base = "https://m.media-amazon.com/images/I/"
-        out = []
-        for i in range(count):
-            draw = rng.randbytes(19)  # one draw an image: it is most of the bytes written
-            small = ("31", "41", "51", "61")[draw[0] & 3] + draw[2:10].translate(table).decode()
-            large = ("61", "71", "81", "91")[draw[1] & 3] + draw[10:18].translate(table).decode()
-            out.append(
-                {
-                    "thumb": f"{base}{small}L._SS40_.jpg",
-                    "large": f"{base}{small}L.jpg",
-                    "variant": "MAIN" if i == 0 else f"PT{i:02d}",
-                    "hi_res": f"{base}{large}L._SL1500_.jpg" if draw[18] < 218 else None,
-                }
-            )
-        return out
+        count = bisect.bisect(
+            _IMAGE_COUNT_CUMULATIVE, self.rng.random() * _IMAGE_COUNT_TOTAL, 0, 15
+        )
+        # the 5 words of each image's randbytes(19), in one call (0 bits: no draw)
+        return _Images(self.rng.getrandbits(160 * count).to_bytes(20 * count, "little"))
 
     def videos(self) -> list[dict[str, Any]]:
         rng = self.rng
@@ -1218,7 +1312,7 @@ class _RowMaker:
             "main_category": choice(v.main) if rng.random() < 0.96 else None,
             "title": title,
             "average_rating": round(min(5.0, max(1.0, rng.gauss(4.3, 0.6))), 1),
-            "rating_number": int(rng.lognormvariate(3.5, 1.8)) + 1 if rng.random() < 0.97 else None,
+            "rating_number": int(self._lognormal(3.5, 1.8)) + 1 if rng.random() < 0.97 else None,
             "features": features,
             "description": description,
             "price": price,
@@ -1270,6 +1364,68 @@ class _RowMaker:
         if rng.random() < 0.005:
             text = f" {text} \t"
         return text
+
+
+_IMAGE_BASE = "https://m.media-amazon.com/images/I/"
+_IMAGE_SMALL = ("31", "41", "51", "61")
+_IMAGE_LARGE = ("61", "71", "81", "91")
+_IMAGE_VARIANTS = ("MAIN", *(f"PT{i:02d}" for i in range(1, 16)))
+
+
+class _Images:
+    """A row's images, as the random words they are made of: they are half of a row's bytes,
+    and as dicts through json.dumps they took a sixth of its time; `json` writes them.
+
+    Image i is made of d = rng.randbytes(19), the i-th such draw (one an image): with c the
+    bytes of d mapped to letters and digits (_ALNUM), small = _IMAGE_SMALL[d[0] & 3] + c[2:10],
+    large = _IMAGE_LARGE[d[1] & 3] + c[10:18], it is {"thumb": base + small + "L._SS40_.jpg",
+    "large": base + small + "L.jpg", "variant": "MAIN" or "PT01".., "hi_res": base + large +
+    "L._SL1500_.jpg" if d[18] < 218 else None}. randbytes(19) is getrandbits(152) in
+    little-endian bytes: five 32-bit words of the stream, the last shifted right by 8 bits. So
+    `block`, one getrandbits(160 x count) in bytes, holds the draws' words in order: d is
+    block[20 i : 20 i + 16] + block[20 i + 17 : 20 i + 20] (byte 16 is the dropped one).
+    tests/test_generate.py checks the JSON against json.dumps of the dicts randbytes gives.
+    """
+
+    __slots__ = ("block",)
+
+    def __init__(self, block: bytes) -> None:
+        self.block = block
+
+    def json(self, item_sep: str, key_sep: str) -> str:
+        """What json.dumps writes for the list of image dicts with these separators (the URLs
+        and variants hold no character that JSON escapes, with or without ensure_ascii)."""
+        block = self.block
+        codes = block.translate(_byte_table(_ALNUM)).decode("ascii")
+        head, mid, tails = _image_json_parts(item_sep, key_sep)
+        small_prefix, large_prefix = _IMAGE_SMALL, _IMAGE_LARGE
+        hi_res_head, hi_res_tail = f'"{_IMAGE_BASE}', 'L._SL1500_.jpg"}'
+        parts = []
+        for i, o in enumerate(range(0, len(block), 20)):  # d[j] is block[o + j], for j < 16
+            small = small_prefix[block[o] & 3] + codes[o + 2 : o + 10]
+            if block[o + 19] < 218:  # d[18]; d[10:18] is c[10:16] + c[17:19] of the block
+                parts.append(
+                    f"{head}{small}{mid}{small}{tails[i]}{hi_res_head}"
+                    f"{large_prefix[block[o + 1] & 3]}{codes[o + 10 : o + 16]}"
+                    f"{codes[o + 17 : o + 19]}{hi_res_tail}"
+                )
+            else:
+                parts.append(f"{head}{small}{mid}{small}{tails[i]}null}}")
+        return "[" + item_sep.join(parts) + "]"
+
+
+@cache
+def _image_json_parts(item_sep: str, key_sep: str) -> tuple[str, str, tuple[str, ...]]:
+    """The fixed text of an image object: before its small code, between its two small codes,
+    and, for each index, from there to the hi_res value (the variant in between)."""
+    return (
+        f'{{"thumb"{key_sep}"{_IMAGE_BASE}',
+        f'L._SS40_.jpg"{item_sep}"large"{key_sep}"{_IMAGE_BASE}',
+        tuple(
+            f'L.jpg"{item_sep}"variant"{key_sep}"{variant}"{item_sep}"hi_res"{key_sep}'
+            for variant in _IMAGE_VARIANTS
+        ),
+    )
 
 
 class _Missing:
@@ -1503,12 +1659,15 @@ def _write_lines(
                 batch.append(_bad_line(kind, good, row, bad_rng))
                 bad[kind].append(index + 1)
             if len(batch) == _PROGRESS_EVERY:
-                sink.write(b"\n".join(batch) + b"\n")
+                batch.append(b"")  # the last line's newline, without copying the batch again
+                sink.write(b"\n".join(batch))
                 batch.clear()
                 report(_PROGRESS_EVERY)
         if batch:
-            sink.write(b"\n".join(batch) + b"\n")
-            report(len(batch))
+            lines = len(batch)
+            batch.append(b"")
+            sink.write(b"\n".join(batch))
+            report(lines)
         if task.gzip:
             sink.close()
 

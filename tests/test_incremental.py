@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -74,7 +75,7 @@ def test_a_knob_change_runs_what_it_touches_and_equals_a_fresh_build(
     err = _build(capsys, raw, db, *change)
     out = capsys.readouterr().out
     assert "incremental:" in err and runs in err, err
-    assert ("dbt's parse of the project reused" in err) == parse_reused, err
+    assert ("dbt parsed only what changed" in err) == parse_reused, err
     assert f" {skips} " not in out, out  # the model lines of the run
     fresh = tmp_path / "fresh.duckdb"
     _build(capsys, raw, fresh, *change, "--full-refresh")
@@ -195,3 +196,44 @@ def test_a_file_and_a_staging_knob_changed_together_read_every_file(
     fresh = tmp_path / "fresh.duckdb"
     _build(capsys, local, fresh, "--set", "min_price=2", "--full-refresh")
     assert _export(db, tmp_path / "inc") == _export(fresh, tmp_path / "fresh")
+
+
+def _copy_project(folder: Path) -> Path:
+    """A copy of the dbt project (what `pricer build` reads of it)."""
+    root = Path(__file__).resolve().parents[1]
+    for name in ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt"):
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, folder / name)
+        else:
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, folder / name)
+    return folder
+
+
+def test_a_weight_change_reparses_only_the_seed_and_equals_a_fresh_build(
+    capsys: pytest.CaptureFixture[str],
+    raw: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new weight in seeds/categories.csv: only what follows the items runs, dbt parses
+    only the seed again (on the last build's parse), and the exports are a fresh build's."""
+    project = _copy_project(tmp_path / "project")
+    monkeypatch.setenv("PRICER_PROJECT_DIR", str(project))
+    capped = ("--set", "slot_cap=5")  # weights decide the sample only in capped slots
+    db = tmp_path / "pricer.duckdb"
+    _build(capsys, raw, db, *capped)
+    before = _export(db, tmp_path / "before")
+    seed = project / "seeds" / "categories.csv"
+    text = seed.read_text(encoding="utf-8")
+    assert "\nAutomotive,1\n" in text
+    seed.write_text(text.replace("\nAutomotive,1\n", "\nAutomotive,40\n"), encoding="utf-8")
+    err = _build(capsys, raw, db, *capped)
+    assert "seeds changed: categories" in err and "stg_meta__rows" not in err, err
+    assert "dbt parsed only what changed" in err, err
+    fresh = tmp_path / "fresh.duckdb"
+    _build(capsys, raw, fresh, *capped, "--full-refresh")
+    after = _export(db, tmp_path / "after")
+    assert after == _export(fresh, tmp_path / "fresh")
+    assert after != before  # the weight reached the sample

@@ -104,55 +104,85 @@ def _inputs(project: Path, **changed: Any) -> dict[str, Any]:
     return incremental.inputs_of(dbt_vars, project, [])
 
 
-def test_a_saved_parse_holds_only_for_knobs_without_a_stage_and_the_same_project() -> None:
+def test_a_saved_parse_holds_only_for_knobs_without_a_stage_in_its_project() -> None:
     rules = knobs.knob_rules()
     project = knobs.project_dir()
-    saved = {**_inputs(project), "sha256": "0" * 64, "project": str(project)}
+    saved = {"vars": _inputs(project)["vars"], "sha256": "0" * 64, "project": str(project)}
 
     def holds(inputs: dict[str, Any], record: dict[str, Any] | None = saved) -> bool:
-        return parse_cache.reusable(record, inputs, rules, project)
+        return parse_cache.holds(record, inputs, rules, project)
 
     assert holds(_inputs(project))
-    assert holds(_inputs(project, slot_cap=600, dedup="title"))
+    assert holds(_inputs(project, slot_cap=600, dedup="title", train_size=10))
     assert not holds(_inputs(project, min_tokens=140))
     assert not holds(_inputs(project, tokenizer="other.json"))
     assert not holds(_inputs(project, raw_dir="/elsewhere"))
     assert not holds(_inputs(project, unknown_knob=1))
-    assert not holds(_inputs(project), {**saved, "code": "other"})
-    assert not holds(_inputs(project), {**saved, "seeds": {**saved["seeds"], "categories": "x"}})
     assert not holds(_inputs(project), {**saved, "project": str(project / "copy")})
     assert not holds(_inputs(project), None)
 
 
-def test_a_saved_parse_is_loaded_only_as_it_was_saved(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    rules = knobs.knob_rules()
-    project = knobs.project_dir()
-    inputs = _inputs(project)
+def _parse_with(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli_vars: dict, given: Path | None = None
+) -> tuple[Path, bool]:
     target = tmp_path / "target"
     monkeypatch.setenv("DBT_TARGET_PATH", str(target))
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
     env = dbt_env(tmp_path / "parse.duckdb", 2)
-    run_dbt(["parse", "--vars", json.dumps({"raw_dir": inputs["vars"]["raw_dir"]})], env)
-    saved = parse_cache.save(target, inputs, project)
+    if given is not None:
+        env[parse_cache.PARSE_FILE_ENV] = str(given)
+    run = run_dbt(["parse", "--vars", json.dumps(cli_vars)], env)
+    return target, run.full_parse
+
+
+def test_dbt_parses_only_what_changed_on_a_prepared_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The state check written for the new vars is the one dbt computes: dbt takes the
+    prepared parse (no full parse), and its manifest is that of a fresh parse."""
+    rules = knobs.knob_rules()
+    project = knobs.project_dir()
+    first = {"raw_dir": "/data/raw"}
+    target, full = _parse_with(tmp_path, monkeypatch, first)
+    assert full  # nothing saved yet
+    before = None
+    saved = parse_cache.save(target, _inputs(project), project, json.dumps(first), before, None)
+    assert saved is not None and (target / parse_cache.SAVED_NAME).is_file()
+    second = {"raw_dir": "/data/raw", "slot_cap": 600, "dedup": "title"}
+    inputs = _inputs(project, slot_cap=600, dedup="title")
+    given = parse_cache.prepare(target, saved, inputs, rules, project, json.dumps(second))
+    assert given is not None
+    _, full = _parse_with(tmp_path, monkeypatch, second, given)
+    assert not full, "dbt parsed everything: its state check is not the one prepare wrote"
+    reused = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    fresh = _parse(tmp_path, monkeypatch, "fresh", second)
+    assert {name: _without_times(reused.get(name)) for name in _SECTIONS} == fresh
+    # Without the prepared parse dbt parses everything again (the vars changed).
+    _, full = _parse_with(tmp_path, monkeypatch, {**second, "slot_cap": 700})
+    assert full
+
+
+def test_a_parse_is_prepared_only_from_the_recorded_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = knobs.knob_rules()
+    project = knobs.project_dir()
+    first = {"raw_dir": "/data/raw"}
+    target, _ = _parse_with(tmp_path, monkeypatch, first)
+    saved = parse_cache.save(target, _inputs(project), project, json.dumps(first), None, None)
     assert saved is not None
-    changed = _inputs(project, slot_cap=600)
+    # a parse of other vars is not kept as one of these
+    assert (
+        parse_cache.save(target, _inputs(project), project, '{"slot_cap": 5}', None, None) is None
+    )
 
-    def load(record: dict[str, Any], now: dict[str, Any] = changed, run_env: dict = env) -> Any:
-        return parse_cache.load(target, record, now, rules, project, run_env)
+    def prepare(record: dict[str, Any], **changed: Any) -> Path | None:
+        cli = json.dumps({**first, **changed})
+        return parse_cache.prepare(target, record, _inputs(project, **changed), rules, project, cli)
 
-    manifest = load(saved)
-    assert manifest is not None and "model.pricer.int_items_sampled" in manifest.nodes
-    # dbt runs on it, with the new knob value in the compiled SQL
-    select = ["--select", "int_items_sampled", "--vars", '{"slot_cap": 600}']
-    run_dbt(["compile", *select], env, manifest=manifest)
-    compiled = next((target / "compiled").rglob("int_items_sampled.sql")).read_text()
-    assert "600" in compiled
-    # a staged knob changed, an env var the project reads changed, another file: dbt parses
-    assert load(saved, _inputs(project, min_chars=400)) is None
-    assert load(saved, run_env={**env, "PRICER_THREADS": "1"}) is None
-    assert load({**saved, "sha256": "0" * 64}) is None
+    assert prepare(saved, slot_cap=600) is not None
+    assert prepare(saved, min_chars=400) is None  # a staged knob: dbt decides
+    assert prepare({**saved, "sha256": "0" * 64}, slot_cap=600) is None
     (target / parse_cache.SAVED_NAME).write_bytes(b"not a parse")
-    assert load(saved) is None
-    assert load({**saved, "sha256": parse_cache._sha256(b"not a parse")}) is None
+    assert prepare(saved, slot_cap=600) is None
+    assert prepare({**saved, "sha256": parse_cache._sha256(b"not a parse")}, slot_cap=600) is None

@@ -95,7 +95,11 @@ class _Progress:
     failed_tests: list[str] = field(default_factory=list)
     warned_tests: list[str] = field(default_factory=list)
 
+    full_parse: bool = False
+
     def __call__(self, event: Any) -> None:
+        if event.info.name in parse_cache.FULL_PARSE_EVENTS:
+            self.full_parse = True
         if event.info.name != "NodeFinished":
             return
         node = event.data.node_info
@@ -114,21 +118,20 @@ class _Progress:
 
 @dataclass
 class DbtRun:
-    """What a dbt invocation reports back: the number of data and unit tests that ran, and
-    the names of those that ended in a warning (severity warn)."""
+    """What a dbt invocation reports back: the number of data and unit tests that ran, the
+    names of those that ended in a warning (severity warn), and whether dbt parsed the whole
+    project (rather than only what changed since its saved parse)."""
 
     tests: int
     warned_tests: list[str]
+    full_parse: bool = False
 
 
-def run_dbt(
-    args: list[str], env: dict[str, str], *, verbose: bool = False, manifest: Any = None
-) -> DbtRun:
+def run_dbt(args: list[str], env: dict[str, str], *, verbose: bool = False) -> DbtRun:
     """Run dbt in this process (so Python models' progress reaches this terminal).
 
     dbt's own log goes to log_dir()/dbt.log; its console output only with verbose. Colours
-    only on a terminal. `manifest`: a parse of the project to use instead of parsing it
-    (pricer.parse_cache)."""
+    only on a terminal."""
     from dbt.cli.main import dbtRunner
 
     project = knobs.project_dir()
@@ -150,7 +153,7 @@ def run_dbt(
     if project == knobs.INSTALLED_PROJECT:  # dbt would write its .user.yml beside profiles.yml
         flags.append("--no-send-anonymous-usage-stats")
     try:
-        result = dbtRunner(manifest=manifest, callbacks=[progress]).invoke(
+        result = dbtRunner(callbacks=[progress]).invoke(
             [*flags, *args, "--project-dir", str(project), "--profiles-dir", str(project)]
         )
     finally:
@@ -179,7 +182,7 @@ def run_dbt(
                 f"{_cause(first.message or '')}{more} (log: {log})"
             )
         raise PricerError(f"dbt {args[0]} failed (log: {log})")
-    return DbtRun(progress.tests, progress.warned_tests)
+    return DbtRun(progress.tests, progress.warned_tests, progress.full_parse)
 
 
 def _one_line(err: Any) -> str:
@@ -299,7 +302,8 @@ def build(
     if plan.full or plan.tokenizes or partial:
         check_tokenizer_loads({**knobs.default_vars(), **dbt_vars}["tokenizer"])
     with database.new_build(db_path, start_from_previous=partial or not plan.full) as work:
-        args = ["build", "--vars", json.dumps(dbt_vars)]
+        cli_vars = json.dumps(dbt_vars)
+        args = ["build", "--vars", cli_vars]
         if select:
             args += ["--select", select]
         elif not plan.full:
@@ -307,7 +311,6 @@ def build(
             args += ["--select", " ".join(["stg_meta__lines", *(f"{n}+" for n in plan.select)])]
         if exclude:
             args += ["--exclude", exclude]
-        reused: Any = None
         parse: dict[str, Any] | None = None
         var_readers: dict[str, list[str]] | None = None
         try:
@@ -321,22 +324,23 @@ def build(
                 env.update(memory_env(sum(raw.path.stat().st_size for raw in files)))
                 if plan.read_files is not None:
                     env[READ_ONLY_ENV] = json.dumps(plan.read_files)
+                given = None
                 if previous is not None and not plan.full:
-                    reused = parse_cache.load(
+                    given = parse_cache.prepare(
                         target_dir(),
                         previous.get("parse"),
                         inputs,
                         knobs.knob_rules(),
                         project,
-                        env,
+                        cli_vars,
                     )
-                run = run_dbt(args, env, verbose=verbose, manifest=reused)
-                if reused is not None:
-                    parse, var_readers = previous["parse"], previous.get("var_readers")
-                else:
-                    parse = parse_cache.save(target_dir(), inputs, project)
-                    var_readers = _var_readers(dbt_vars)
-                plan.parse_reused = reused is not None
+                if given is not None:
+                    env[parse_cache.PARSE_FILE_ENV] = str(given)
+                before = parse_cache.dbt_saved_state(target_dir())
+                run = run_dbt(args, env, verbose=verbose)
+                parse = parse_cache.save(target_dir(), inputs, project, cli_vars, before, given)
+                plan.parse_reused = given is not None and not run.full_parse
+                var_readers = _var_readers(dbt_vars)
             warned = list(run.warned_tests)
             if then is not None:
                 warned += then(work.path, dbt_vars).warned_tests
@@ -539,7 +543,7 @@ def print_summary(result: BuildResult) -> None:
         else:
             read = "read no raw file; every other raw file's rows reused"
         if plan.parse_reused:
-            read += "; dbt's parse of the project reused"
+            read += "; dbt parsed only what changed since the last build's parse"
         print(
             f"incremental: {'; '.join(plan.reasons)}: ran "
             f"{', '.join(n + '+' for n in plan.select)} on a copy of the last build; {read}",

@@ -237,3 +237,47 @@ def test_a_weight_change_reparses_only_the_seed_and_equals_a_fresh_build(
     after = _export(db, tmp_path / "after")
     assert after == _export(fresh, tmp_path / "fresh")
     assert after != before  # the weight reached the sample
+
+
+def test_a_rebuild_gets_duckdbs_larger_checkpoint_threshold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """checkpoint_env reaches DuckDB through profiles.yml; a full build keeps the default."""
+    from dbt.cli.main import dbtRunner
+
+    from pricer.build import CHECKPOINT_ENV, _release_duckdb, checkpoint_env
+    from pricer.knobs import project_dir
+
+    monkeypatch.delenv(CHECKPOINT_ENV, raising=False)
+    assert checkpoint_env(full=True) == {}
+
+    def setting(env: dict[str, str]) -> str:
+        monkeypatch.delenv(CHECKPOINT_ENV, raising=False)
+        for name, value in {**dbt_env(tmp_path / "x.duckdb", 1), **env}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+        monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+        project = str(project_dir())
+        sql = "select current_setting('checkpoint_threshold') as t"
+        result = dbtRunner().invoke(
+            [
+                "show",
+                "--inline",
+                sql,
+                "--project-dir",
+                project,
+                "--profiles-dir",
+                project,
+                "-q",
+                "--vars",
+                json.dumps({"raw_dir": str(tmp_path)}),
+            ]
+        )
+        _release_duckdb()  # the next invocation opens DuckDB with its own settings
+        assert result.success, result.exception
+        return result.result.results[0].agate_table.rows[0][0]
+
+    assert setting(checkpoint_env(full=False)) == "1.0 GiB"
+    assert setting({}) == "16.0 MiB"
+    monkeypatch.setenv(CHECKPOINT_ENV, "64MB")
+    assert checkpoint_env(full=False) == {}

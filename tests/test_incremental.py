@@ -242,7 +242,8 @@ def test_a_weight_change_reparses_only_the_seed_and_equals_a_fresh_build(
 def test_a_rebuild_gets_duckdbs_larger_checkpoint_threshold(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """checkpoint_env reaches DuckDB through profiles.yml; a full build keeps the default."""
+    """checkpoint_env reaches DuckDB through the project's plugin; a full build keeps the
+    default."""
     from dbt.cli.main import dbtRunner
 
     from pricer.build import CHECKPOINT_ENV, _release_duckdb, checkpoint_env

@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 
 from pricer import database, incremental, knobs, parse_cache
-from pricer.constants import DEFAULT_DB, DEFAULT_SPARK_DIR, SPLIT_SIZES_TEST, SPLITS
+from pricer.constants import CHECKPOINT_ENV, DEFAULT_DB, DEFAULT_SPARK_DIR, SPLIT_SIZES_TEST, SPLITS
 from pricer.errors import Interrupted, PricerError, UsageError
 from pricer.raw import READ_ONLY_ENV, find_raw_files, scan_raw_dir
 
@@ -79,12 +79,12 @@ def memory_env(raw_bytes: int) -> dict[str, str]:
 # adds a ninth category file of 100K rows to 1M spent 3.9 s in one COMMIT), while the build is
 # checkpointed anyway when it is published (pricer.database). So a rebuild gets a larger
 # threshold, unless CHECKPOINT_ENV is set; a full build keeps DuckDB's default.
-CHECKPOINT_ENV = "PRICER_CHECKPOINT_THRESHOLD"
 REBUILD_CHECKPOINT_THRESHOLD = "1GiB"
 
 
 def checkpoint_env(full: bool) -> dict[str, str]:
-    """DuckDB's checkpoint threshold for a full build or a rebuild (profiles.yml reads it)."""
+    """DuckDB's checkpoint threshold for a full build or a rebuild (the project's dbt-duckdb
+    plugin sets it, pricer.duckdb_plugin)."""
     if full or CHECKPOINT_ENV in os.environ:
         return {}
     return {CHECKPOINT_ENV: REBUILD_CHECKPOINT_THRESHOLD}

@@ -19,3 +19,6 @@ DEFAULT_SPARK_DIR = Path("data/spark")  # --spark-dir: sets PRICER_SPARK_DIR for
 # The dbt test that holds the split-size rule (rules 5, tests/dbt/): a warning in a plain
 # `dbt build`, a failure of `pricer build` and `pricer demo`, which read its verdict.
 SPLIT_SIZES_TEST = "assert_sample_fits_split_sizes"
+# DuckDB's checkpoint threshold for a build when set (pricer.build.checkpoint_env sets it for a
+# rebuild; the project's dbt-duckdb plugin, pricer.duckdb_plugin, applies it).
+CHECKPOINT_ENV = "PRICER_CHECKPOINT_THRESHOLD"

@@ -7,10 +7,16 @@ dbt-duckdb registers the stream on every cursor it opens. Outside a dbt run (pla
 the built file) the view has nothing behind it: the staged rows and the rejects are tables. The
 source `raw.meta_files` is a view over `pricer.raw.RawFiles`, one row per file with its fingerprint,
 which the incremental staging models compare with the files they hold rows of.
+
+It also sets DuckDB's checkpoint threshold from PRICER_CHECKPOINT_THRESHOLD when that is set
+(pricer.build.checkpoint_env: a rebuild's), on the connection it opens. Not in profiles.yml:
+dbt hashes the profile's settings into its parse state, so a value that differs between a full
+build and a rebuild would make dbt parse the whole project again.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -19,12 +25,18 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.duckdb.utils import SourceConfig
 
 from pricer import knobs
+from pricer.constants import CHECKPOINT_ENV
 from pricer.raw import RawFiles, RawLines, find_raw_files
 
 
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         self.config = plugin_config
+
+    def configure_connection(self, conn: Any) -> None:
+        threshold = os.environ.get(CHECKPOINT_ENV)
+        if threshold:
+            conn.execute("set checkpoint_threshold = ?", [threshold])
 
     def default_materialization(self) -> str:
         return "view"

@@ -147,7 +147,7 @@ def test_dbt_parses_only_what_changed_on_a_prepared_parse(
     assert full  # nothing saved yet
     before = None
     saved = parse_cache.save(target, _inputs(project), project, json.dumps(first), before, None)
-    assert saved is not None and (target / parse_cache.SAVED_NAME).is_file()
+    assert saved is not None and parse_cache.kept_path(target, saved["sha256"]).is_file()
     second = {"raw_dir": "/data/raw", "slot_cap": 600, "dedup": "title"}
     inputs = _inputs(project, slot_cap=600, dedup="title")
     given = parse_cache.prepare(target, saved, inputs, rules, project, json.dumps(second))
@@ -183,6 +183,28 @@ def test_a_parse_is_prepared_only_from_the_recorded_file(
     assert prepare(saved, slot_cap=600) is not None
     assert prepare(saved, min_chars=400) is None  # a staged knob: dbt decides
     assert prepare({**saved, "sha256": "0" * 64}, slot_cap=600) is None
-    (target / parse_cache.SAVED_NAME).write_bytes(b"not a parse")
+    parse_cache.kept_path(target, saved["sha256"]).write_bytes(b"not a parse")
     assert prepare(saved, slot_cap=600) is None
-    assert prepare({**saved, "sha256": parse_cache._sha256(b"not a parse")}, slot_cap=600) is None
+    garbage = {**saved, "sha256": parse_cache._sha256(b"not a parse")}
+    parse_cache.kept_path(target, garbage["sha256"]).write_bytes(b"not a parse")
+    assert prepare(garbage, slot_cap=600) is None
+
+
+def test_the_parses_of_two_databases_are_kept_side_by_side(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two databases built from one checkout share dbt's target folder: a build of one must
+    not take away the kept parse of the other."""
+    project = knobs.project_dir()
+    kept = []
+    for raw_dir in ("/data/one", "/data/two"):
+        cli = {"raw_dir": raw_dir}
+        target, _ = _parse_with(tmp_path, monkeypatch, cli)
+        inputs = _inputs(project, raw_dir=raw_dir)
+        kept.append((parse_cache.save(target, inputs, project, json.dumps(cli), None, None), cli))
+    for saved, cli in kept:
+        assert saved is not None
+        changed = {**cli, "slot_cap": 600}
+        inputs = _inputs(project, **changed)
+        rules = knobs.knob_rules()
+        assert parse_cache.prepare(target, saved, inputs, rules, project, json.dumps(changed))

@@ -9,8 +9,8 @@ other knob (the sampling, split, dedup and export knobs) is read only when model
 run, and a parse with other values of them gives the same manifest:
 `tests/test_parse_cache.py` parses the project with every such knob changed and compares.
 
-So a build keeps a copy of dbt's saved parse (`save`: `pricer_parse.msgpack` in dbt's target
-folder, its sha256 and vars in the build record), and the next build, when every var that
+So a build keeps a copy of dbt's saved parse (`save`: `pricer_parse.<sha256>.msgpack` in dbt's
+target folder, its sha256 and vars in the build record), and the next build, when every var that
 differs from that parse's is a knob without a `stage` and the project folder is the same
 (`holds`), hands dbt that parse with the state check of the new vars (`prepare`, through
 dbt's `--partial-parse-file-path`, here its environment variable). dbt's own partial parsing
@@ -28,7 +28,9 @@ import pprint
 from pathlib import Path
 from typing import Any
 
-SAVED_NAME = "pricer_parse.msgpack"  # the kept parse (in dbt's target folder)
+# The kept parses, in dbt's target folder, one a sha256 (databases built from one checkout
+# share the folder, and each database's record names its own); the newest KEPT stay.
+KEPT = 8
 NEXT_NAME = "pricer_parse.next.msgpack"  # that parse with the state check of this build's vars
 DBT_SAVED_NAME = "partial_parse.msgpack"  # where dbt saves the parse it made
 PARSE_FILE_ENV = "DBT_PARTIAL_PARSE_FILE_PATH"  # dbt's --partial-parse-file-path
@@ -38,6 +40,11 @@ FULL_PARSE_EVENTS = frozenset({"UnableToPartialParse", "ParsedFileLoadFailed"})
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def kept_path(target: Path, sha256: str) -> Path:
+    """Where the kept parse of this sha256 lies."""
+    return target / f"pricer_parse.{sha256[:16]}.msgpack"
 
 
 def vars_hash(cli_vars: str) -> str:
@@ -82,8 +89,8 @@ def prepare(
     if not holds(saved, inputs, rules, project):
         return None
     try:
-        data = (target / SAVED_NAME).read_bytes()
-    except OSError:
+        data = kept_path(target, saved["sha256"]).read_bytes()  # type: ignore[index]
+    except (OSError, KeyError, TypeError):
         return None
     if _sha256(data) != saved["sha256"]:  # type: ignore[index]
         return None
@@ -139,8 +146,16 @@ def save(
         return None
     if checksum != vars_hash(cli_vars):  # not a parse of these vars, or another formula
         return None
-    _write(target / SAVED_NAME, data)
-    return {"sha256": _sha256(data), "project": str(project), "vars": inputs["vars"]}
+    sha256 = _sha256(data)
+    kept = kept_path(target, sha256)
+    _write(kept, data)
+    os.utime(kept)  # the newest, whether written now or before
+    for old in sorted(target.glob("pricer_parse.*.msgpack"), key=lambda p: -p.stat().st_mtime)[
+        KEPT:
+    ]:
+        if old.name != NEXT_NAME:
+            old.unlink(missing_ok=True)
+    return {"sha256": sha256, "project": str(project), "vars": inputs["vars"]}
 
 
 def _write(path: Path, data: bytes) -> None:

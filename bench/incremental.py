@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pricer.knobs import copy_project
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "bench"
 RESULTS = ROOT / "bench" / "results"
@@ -34,21 +36,6 @@ NINTH_FILE_FACTOR = 1.5
 NINTH_ROWS = 100_000
 NINTH = "Garden_and_Outdoor"
 REPEATS = 3  # runs of each of the short builds (no change, slot_cap), median reported
-PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt")
-
-
-def project_copy(work: Path) -> Path:
-    """A copy of the dbt project, which every build of the benchmark uses, so that adding the
-    ninth category's row to its seed leaves the repository alone."""
-    project = work / "project"
-    for name in PROJECT_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, project / name)
-        else:
-            (project / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, project / name)
-    return project
 
 
 def add_ninth_category(project: Path) -> None:
@@ -127,7 +114,9 @@ def main() -> int:
     raw = work / "raw"
     shutil.copytree(cached, raw)
     db = work / "pricer.duckdb"
-    project = project_copy(work)
+    # every build in one copy of the project, so that the ninth category's seed row leaves
+    # the repository alone
+    project = copy_project(work / "project", ROOT)
     env = {
         **os.environ,
         "DBT_TARGET_PATH": str(work / "dbt-target"),

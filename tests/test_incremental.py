@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -15,6 +14,7 @@ import pytest
 from pricer.build import dbt_env, run_dbt
 from pricer.cli import main
 from pricer.generate import generate
+from pricer.knobs import copy_project
 
 ROWS = 2000
 BASE = ["--set", "train_size=300", "--set", "test_size=50"]
@@ -198,19 +198,6 @@ def test_a_file_and_a_staging_knob_changed_together_read_every_file(
     assert _export(db, tmp_path / "inc") == _export(fresh, tmp_path / "fresh")
 
 
-def _copy_project(folder: Path) -> Path:
-    """A copy of the dbt project (what `pricer build` reads of it)."""
-    root = Path(__file__).resolve().parents[1]
-    for name in ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt"):
-        source = root / name
-        if source.is_dir():
-            shutil.copytree(source, folder / name)
-        else:
-            (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, folder / name)
-    return folder
-
-
 def test_a_weight_change_reparses_only_the_seed_and_equals_a_fresh_build(
     capsys: pytest.CaptureFixture[str],
     raw: Path,
@@ -219,7 +206,7 @@ def test_a_weight_change_reparses_only_the_seed_and_equals_a_fresh_build(
 ) -> None:
     """A new weight in seeds/categories.csv: only what follows the items runs, dbt parses
     only the seed again (on the last build's parse), and the exports are a fresh build's."""
-    project = _copy_project(tmp_path / "project")
+    project = copy_project(tmp_path / "project")
     monkeypatch.setenv("PRICER_PROJECT_DIR", str(project))
     capped = ("--set", "slot_cap=5")  # weights decide the sample only in capped slots
     db = tmp_path / "pricer.duckdb"

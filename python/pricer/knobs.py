@@ -47,6 +47,26 @@ def project_dir() -> Path:
     )
 
 
+_PATH_KEYS = ("model-paths", "macro-paths", "seed-paths", "test-paths", "analysis-paths")
+
+
+def copy_project(dest: Path, source: Path | None = None) -> Path:
+    """A copy at `dest` of the dbt project (`source`, default project_dir()): dbt_project.yml,
+    profiles.yml and the folders dbt_project.yml names (as setup.py bundles them), for a build
+    that may change a seed without touching the original; `dest`."""
+    import shutil
+
+    source = source or project_dir()
+    config = yaml.safe_load((source / "dbt_project.yml").read_text(encoding="utf-8"))
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy2(source / name, dest / name)
+    for folder in (f for key in _PATH_KEYS for f in config.get(key, [])):
+        if (source / folder).is_dir():
+            shutil.copytree(source / folder, dest / folder)
+    return dest
+
+
 def work_dir() -> Path:
     """Where dbt writes target/ and logs/: the project of a checkout; for the installed copy
     (inside the package, not to be written), the working directory."""

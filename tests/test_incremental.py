@@ -269,3 +269,12 @@ def test_a_rebuild_gets_duckdbs_larger_checkpoint_threshold(
     assert setting({}) == "16.0 MiB"
     monkeypatch.setenv(CHECKPOINT_ENV, "64MB")
     assert checkpoint_env(full=False) == {}
+
+
+def test_a_bad_checkpoint_threshold_is_one_line_naming_the_variable(
+    capsys: pytest.CaptureFixture[str], raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRICER_CHECKPOINT_THRESHOLD", "bogus")
+    assert main(["build", "--raw", str(raw), "--db", str(tmp_path / "p.duckdb"), *BASE]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "PRICER_CHECKPOINT_THRESHOLD='bogus'" in err[0], err

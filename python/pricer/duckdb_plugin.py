@@ -36,7 +36,13 @@ class Plugin(BasePlugin):
     def configure_connection(self, conn: Any) -> None:
         threshold = os.environ.get(CHECKPOINT_ENV)
         if threshold:
-            conn.execute("set checkpoint_threshold = ?", [threshold])
+            try:
+                conn.execute("set checkpoint_threshold = ?", [threshold])
+            except Exception as err:  # DuckDB's words alone would not name the variable
+                raise ValueError(
+                    f"{CHECKPOINT_ENV}={threshold!r} is not a size DuckDB takes (e.g. 1GiB): "
+                    f"{str(err).splitlines()[0]}"
+                ) from None
 
     def default_materialization(self) -> str:
         return "view"
